@@ -1,0 +1,30 @@
+# Two commands: `make run` serves the API on the embedded SQLite store with the demo
+# history, `make test` runs the whole suite. Both create .venv themselves.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: install
+	$(BIN)/governance demo --if-empty
+	$(BIN)/governance serve --demo-token
+
+test: install
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+
+bench: install
+	$(BIN)/python bench/append_replay.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .hypothesis

@@ -1,0 +1,338 @@
+"""The ledger's application service: commands in, events recorded, subjects read.
+
+One write path serves every caller: a command names its subject, its event type and the
+event's fields; a batch of commands (one for an HTTP write, many for an import or the
+demo) is validated against the log plus the commands before it and stored in one
+transaction, together with each event's log fields, or not at all.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, cast
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+from pydantic import ValidationError
+
+from governance import keys
+from governance.aggregates import Contract
+from governance.base import LIBRARY_FIELDS, Aggregate, Created
+from governance.context import current_actor
+from governance.errors import (
+    ConcurrentAppend,
+    FieldError,
+    IdempotencyConflict,
+    InvalidInput,
+    LedgerError,
+    LifecycleViolation,
+    ReferenceNotFound,
+    SubjectAlreadyExists,
+    SubjectNotFound,
+    VersionMismatch,
+)
+from governance.events import AGGREGATES, EVENT_TYPES, KIND_OF_TYPE
+from governance.keys import SubjectKey
+from governance.references import Reference, references
+from governance.store.config import database_url, prepare_store, store_env
+from governance.store.log import IdempotencyRecord, LedgerLogRecorder, LogRow, PendingEntry, utc_now
+from governance.timemodel import TimeFormatError, format_instant, oslo_day, parse_day
+
+APPEND_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class Command:
+    """Record one event: its subject, its type, its §3 fields and its effective day.
+
+    An import also states the log fields it brings (`recorded_at`, `actor`, `event_id`)
+    and those it only asserts (`stated`: `seq`, `prev_hash`, `hash`, `version`).
+    """
+
+    subject: SubjectKey
+    type: str
+    fields: dict[str, Any]
+    effective_on: date | str | None = None
+    expected_version: int | None = None
+    recorded_at: str | None = None
+    actor: str | None = None
+    event_id: str | None = None
+    stated: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A stored event as §7 writes it, and whether it was an idempotent replay."""
+
+    envelope: dict[str, Any]
+    replayed: bool = False
+
+    @property
+    def version(self) -> int:
+        return cast(int, self.envelope["version"])
+
+
+class BatchError(LedgerError):
+    """The command at `index` of a batch was refused for `cause`; nothing was stored."""
+
+    def __init__(self, index: int, cause: LedgerError) -> None:
+        super().__init__(cause.detail)
+        self.index = index
+        self.cause = cause
+
+
+class Ledger(Application):
+    """The governance ledger on one store (SQLite file or PostgreSQL database)."""
+
+    name = "Governance"
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        env: dict[str, str] | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        url = url or database_url()
+        library_env = store_env(url) | (env or {})
+        prepare_store(library_env)
+        super().__init__(library_env)
+        self.url = url
+        self.clock = clock or utc_now
+        if clock is not None:
+            self.log.clock = clock
+
+    @property
+    def log(self) -> LedgerLogRecorder:
+        """The store's recorder, with the ledger log's reads."""
+        return cast(LedgerLogRecorder, self.recorder)
+
+    def today(self) -> date:
+        return oslo_day(self.clock())
+
+    # Writes ------------------------------------------------------------------------
+
+    def record(self, command: Command, *, idempotency: IdempotencyRecord | None = None) -> Recorded:
+        """Record one event; with an idempotency key, a repeated request answers the
+        first response again and appends nothing."""
+        if idempotency is not None and (replay := self._replay(idempotency)) is not None:
+            return replay
+        for attempt in range(APPEND_ATTEMPTS):
+            batch = Batch(self)
+            entry = batch.apply(command)
+            try:
+                batch.save(idempotency=idempotency)
+            except IntegrityError:
+                if idempotency is not None and (replay := self._replay(idempotency)) is not None:
+                    return replay
+                current = self.log.subject_version(str(command.subject))
+                if command.expected_version is not None and current != command.expected_version:
+                    raise VersionMismatch(str(command.subject), command.expected_version, current) from None
+                if command.type in _CREATING and current > 0:
+                    raise SubjectAlreadyExists(str(command.subject)) from None
+                time.sleep(0.002 * (attempt + 1))
+                continue
+            return Recorded(entry.envelope())
+        raise ConcurrentAppend()
+
+    def record_many(self, commands: Iterable[Command], *, expected_tail: int | None = None) -> list[dict[str, Any]]:
+        """Record a batch of events in one transaction, or none of them. A refused
+        command raises `BatchError` with its index."""
+        batch = Batch(self)
+        for index, command in enumerate(commands):
+            try:
+                batch.apply(command)
+            except LedgerError as error:
+                raise BatchError(index, error) from error
+        try:
+            batch.save(expected_tail=expected_tail)
+        except LedgerError as error:
+            raise BatchError(getattr(error, "index", len(batch.entries) - 1), error) from error
+        return [entry.envelope() for entry in batch.entries]
+
+    def _replay(self, idempotency: IdempotencyRecord) -> Recorded | None:
+        found = self.log.idempotent_seq(idempotency.principal, idempotency.key)
+        if found is None:
+            return None
+        fingerprint, seq = found
+        if fingerprint != idempotency.fingerprint:
+            raise IdempotencyConflict(idempotency.key)
+        return Recorded(self.envelope_at(seq), replayed=True)
+
+    # Reads -------------------------------------------------------------------------
+
+    def position(self, known_at: datetime | None = None) -> int:
+        """The number of events recorded at or before `known_at` (all by default)."""
+        return self.log.log_position(None if known_at is None else format_instant(known_at))
+
+    def head_hash(self, position: int) -> str:
+        return self.log.log_hash(position)
+
+    def envelopes(
+        self, *, after: int = 0, until: int | None = None, subject: str | None = None, limit: int | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Events in log order as §7 envelopes."""
+        decode = self.mapper.decode_state  # type: ignore[attr-defined]
+        for row in self.log.log_rows(after=after, until=until, subject=subject, limit=limit):
+            yield row.envelope(decode)
+
+    def log_rows(self, **kwargs: Any) -> Iterator[LogRow]:
+        return self.log.log_rows(**kwargs)
+
+    def envelope_at(self, seq: int) -> dict[str, Any]:
+        return next(self.envelopes(after=seq - 1, until=seq))
+
+    def aggregate(self, subject: SubjectKey) -> Aggregate | None:
+        try:
+            return cast(Aggregate, self.repository.get(subject.id))
+        except AggregateNotFoundError:
+            return None
+
+    def subject(self, subject: SubjectKey, *, as_of: date, known_at: datetime | None = None) -> dict[str, Any] | None:
+        """A subject's answer (§6) at `as_of` as known at `known_at`; None where it did
+        not exist then."""
+        position = None if known_at is None else self.position(known_at)
+        version = self.log.subject_version(str(subject), position)
+        if version == 0:
+            return None
+        aggregate = self.aggregate(subject)
+        if aggregate is None:
+            return None
+        state = aggregate.state(as_of=as_of, version=version)
+        if state is None:
+            return None
+        return {"key": subject.key, "version": version, **state.answer(as_of)}
+
+    def history(self, subject: SubjectKey, *, known_at: datetime | None = None) -> list[dict[str, Any]]:
+        position = None if known_at is None else self.position(known_at)
+        return list(self.envelopes(subject=str(subject), until=position))
+
+
+_CREATING = frozenset(name for name, cls in EVENT_TYPES.items() if issubclass(cls, Created))
+
+
+class Batch:
+    """Commands validated against the log plus the commands before them, stored together.
+
+    A batch whose `apply` raised is discarded: the aggregates it loaded are copies.
+    """
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.aggregates: dict[UUID, Aggregate | None] = {}
+        self.events: list[Aggregate.Event] = []
+        self.entries: list[PendingEntry] = []
+
+    def load(self, subject: SubjectKey) -> Aggregate | None:
+        if subject.id not in self.aggregates:
+            self.aggregates[subject.id] = self.ledger.aggregate(subject)
+        return self.aggregates[subject.id]
+
+    def exists(self, subject: SubjectKey) -> bool:
+        if subject.id in self.aggregates:
+            return self.aggregates[subject.id] is not None
+        return self.ledger.log.subject_version(str(subject)) > 0
+
+    def apply(self, command: Command) -> PendingEntry:
+        subject = command.subject
+        event_class = self._event_class(command)
+        effective_on = self._effective_on(command)
+        aggregate = self.load(subject)
+        if command.expected_version is not None:
+            actual = aggregate.version if aggregate is not None else 0
+            if actual != command.expected_version:
+                raise VersionMismatch(str(subject), command.expected_version, actual)
+        fields = {**command.fields, "effective_on": effective_on}
+        try:
+            if issubclass(event_class, Created):
+                if aggregate is not None:
+                    raise SubjectAlreadyExists(str(subject))
+                if subject.kind == "milestone" and not self.exists(keys.project(subject.parts[0])):
+                    raise SubjectNotFound(str(keys.project(subject.parts[0])))
+                aggregate = AGGREGATES[subject.kind].create(subject.id, event_class, **fields)
+                self.aggregates[subject.id] = aggregate
+                event: Aggregate.Event = aggregate.pending_events[-1]  # type: ignore[assignment]
+            else:
+                if aggregate is None:
+                    raise SubjectNotFound(str(subject))
+                event = aggregate.record(event_class, **fields)
+        except ValidationError as error:
+            raise InvalidInput(_field_errors(error)) from None
+        except LifecycleViolation as error:
+            raise LifecycleViolation(str(subject), error.rule) from None
+        for reference in references(event):
+            if not self._exists(reference):
+                raise ReferenceNotFound(reference.loc, str(reference))
+        entry = PendingEntry(
+            event_id=command.event_id or str(uuid4()),
+            subject=str(subject),
+            type=command.type,
+            version=event.originator_version,
+            effective_on=event.effective_on.isoformat(),
+            actor=command.actor if command.actor is not None else current_actor.get(),
+            data=event.data(),
+            recorded_at=command.recorded_at,
+            expected=command.stated or None,
+        )
+        self.events.append(event)
+        self.entries.append(entry)
+        return entry
+
+    def save(self, *, idempotency: IdempotencyRecord | None = None, expected_tail: int | None = None) -> None:
+        for aggregate in self.aggregates.values():
+            if aggregate is not None:
+                aggregate.collect_events()
+        self.ledger.save(*self.events, log_entries=self.entries, idempotency=idempotency, expected_tail=expected_tail)
+
+    def _event_class(self, command: Command) -> type[Aggregate.Event]:
+        event_class = EVENT_TYPES.get(command.type)
+        if event_class is None:
+            raise InvalidInput.single(("type",), f"unknown event type {command.type!r}")
+        if KIND_OF_TYPE[command.type] != command.subject.kind:
+            raise InvalidInput.single(
+                ("type",), f"{command.type} is not an event of a {command.subject.kind} subject"
+            )
+        reserved = sorted(set(command.fields) & (LIBRARY_FIELDS | {"effective_on"}))
+        if reserved:
+            raise InvalidInput([FieldError((name,), "is not a field of the event", "extra_forbidden") for name in reserved])
+        return event_class
+
+    def _effective_on(self, command: Command) -> date:
+        recorded_on = (
+            self.ledger.today() if command.recorded_at is None else oslo_day(datetime.fromisoformat(command.recorded_at))
+        )
+        if command.effective_on is None:
+            return recorded_on
+        if isinstance(command.effective_on, date):
+            effective_on = command.effective_on
+        else:
+            try:
+                effective_on = parse_day(command.effective_on)
+            except TimeFormatError as error:
+                raise InvalidInput.single(("effective_on",), str(error)) from None
+        if effective_on > recorded_on:
+            raise InvalidInput.single(
+                ("effective_on",), f"lies in the future: facts are recorded when they have happened ({recorded_on})"
+            )
+        return effective_on
+
+    def _exists(self, reference: Reference) -> bool:
+        if reference.amendment_no is None:
+            return self.exists(reference.subject)
+        contract = self.load(reference.subject)
+        return contract is not None and any(
+            isinstance(event, Contract.Amended) and event.amendment_no == reference.amendment_no
+            for event in contract.history
+        )
+
+
+def _field_errors(error: ValidationError) -> list[FieldError]:
+    return [
+        FieldError(tuple(item["loc"]), item["msg"].removeprefix("Value error, "), item["type"])
+        for item in error.errors(include_url=False)
+    ]
+

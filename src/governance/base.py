@@ -1,0 +1,135 @@
+"""Base classes of the domain: pydantic events on the `eventsourcing` library's aggregates.
+
+An aggregate keeps the events it has accepted and derives its state from them by the
+time model's fold, in (`effective_on`, version) order, so a backdated event lands on its
+effective day and never overrides what happened after it. A command builds its event,
+checks the subject's whole lifecycle with the event placed at its effective day, and
+only then applies it. The `data` of an event is exactly its DOMAIN.md §3 fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from copy import copy
+from datetime import date, datetime
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.domain import (
+    BaseAggregate,
+    CanInitAggregate,
+    CanMutateAggregate,
+    datetime_now_with_tzinfo,
+)
+from eventsourcing.utils import get_topic
+from pydantic import BaseModel, ConfigDict, Field
+
+from governance.errors import LifecycleViolation
+from governance.timemodel import fold
+from governance.values import Day
+
+LIBRARY_FIELDS = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic"})
+"""Fields the library needs on every stored event; they are not part of an event's `data`."""
+
+NOT_DATA = LIBRARY_FIELDS | {"effective_on"}
+
+
+class Immutable(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class DomainEvent(Immutable):
+    originator_id: UUID
+    originator_version: int
+    timestamp: datetime = Field(default_factory=datetime_now_with_tzinfo, strict=False)
+
+
+class Aggregate(BaseAggregate[UUID]):
+    """A subject of the ledger: its accepted events, and its state derived from them."""
+
+    class Event(DomainEvent, CanMutateAggregate[UUID]):
+        TOPIC: ClassVar[str]
+        effective_on: Day
+
+        @classmethod
+        def type_name(cls) -> str:
+            """The event's `type` in the log (``RiskAssessed``)."""
+            return cls.TOPIC.rpartition(":")[2]
+
+        def data(self) -> dict[str, Any]:
+            """Exactly the event's §3 fields; optional fields without a value are absent."""
+            return self.model_dump(mode="json", exclude_none=True, exclude=NOT_DATA)
+
+        def evolve(self, state: Any) -> Any:
+            """Check the lifecycle rules this event is subject to, then apply it."""
+            raise NotImplementedError
+
+        def apply(self, aggregate: Aggregate) -> None:
+            aggregate._history.append(self)
+
+    def __init__(self) -> None:
+        self._history: list[Aggregate.Event] = []
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Aggregate:
+        # Events are immutable, so a copy of the list is a deep enough copy.
+        clone = copy(self)
+        clone._history = list(self._history)
+        clone._pending_events = list(self._pending_events)
+        return clone
+
+    @property
+    def history(self) -> tuple[Aggregate.Event, ...]:
+        return tuple(self._history)
+
+    @classmethod
+    def evolve(cls, state: Any, event: Aggregate.Event) -> Any:
+        if isinstance(event, Created):
+            if state is not None:
+                raise LifecycleViolation("", "the creating event comes first, once")
+        elif state is None:
+            raise LifecycleViolation(
+                "", f"nothing happens before the subject's creation ({event.effective_on} is earlier)"
+            )
+        return event.evolve(state)  # type: ignore[no-any-return]
+
+    def state(self, *, as_of: date | None = None, version: int | None = None) -> Any:
+        """The state folded from the events up to `version` (all by default), at `as_of`."""
+        events: Iterable[Aggregate.Event] = self._history
+        if version is not None:
+            events = (event for event in self._history if event.originator_version <= version)
+        return fold(events, self.evolve, as_of=as_of)
+
+    def current(self) -> Any:
+        state = self.state()
+        assert state is not None
+        return state
+
+    @classmethod
+    def create(cls, subject_id: UUID, event_class: type[Created], **fields: Any) -> Aggregate:
+        """Build the creating event; the new aggregate exists once the event is valid."""
+        created = event_class(
+            originator_id=subject_id,
+            originator_version=cls.INITIAL_VERSION,
+            originator_topic=get_topic(cls),
+            **fields,
+        )
+        cls.evolve(None, created)
+        aggregate = created.mutate(None)
+        assert isinstance(aggregate, cls)
+        aggregate.pending_events.append(created)
+        return aggregate
+
+    def record(self, event_class: type[Aggregate.Event], **fields: Any) -> Aggregate.Event:
+        """Build the next event and accept it only if the lifecycle stays valid with the
+        event placed at its effective day; a refused event changes nothing."""
+        event = event_class(originator_id=self.id, originator_version=self.version + 1, **fields)
+        fold([*self._history, event], self.evolve)
+        event.mutate(self)
+        self.pending_events.append(event)
+        return event
+
+
+class Created(Aggregate.Event, CanInitAggregate[UUID]):
+    """Base of the events that create a subject."""
+
+    originator_topic: str
