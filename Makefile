@@ -17,8 +17,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: install
-	$(BIN)/governance demo --if-empty
-	$(BIN)/governance serve --demo-token
+	$(BIN)/governance demo --if-empty --token
+	$(BIN)/governance serve
 
 test: install
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup

@@ -89,7 +89,7 @@ class VersionMismatch(LedgerError):
 
     title = "Version mismatch"
 
-    def __init__(self, subject: str, expected: int, actual: int) -> None:
+    def __init__(self, subject: str, expected: int | str, actual: int) -> None:
         super().__init__(f"{subject} is at version {actual}, not {expected}")
         self.subject = subject
         self.expected = expected

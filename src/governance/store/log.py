@@ -184,6 +184,17 @@ class LedgerLogRecorder:
     def _fetch(self, statement: str, params: Sequence[Any]) -> list[Any]:
         raise NotImplementedError
 
+    def _modify(self, statement: str, params: Sequence[Any]) -> int:
+        """Run one writing statement in its own transaction; the number of rows changed."""
+        raise NotImplementedError
+
+    def fetch(self, template: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Rows of a query written with the ``{log}``-style slots and ``?`` placeholders."""
+        return self._fetch(self._sql(template), params)
+
+    def modify(self, template: str, params: Sequence[Any] = ()) -> int:
+        return self._modify(self._sql(template), params)
+
     # Writing, inside the append transaction --------------------------------------
 
     def _select_tail(self, curs: Any) -> Tail:

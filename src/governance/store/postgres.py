@@ -42,6 +42,12 @@ LEDGER_TABLES = (
     " fingerprint text NOT NULL,"
     " seq bigint NOT NULL,"
     " PRIMARY KEY (principal, key))",
+    "CREATE TABLE IF NOT EXISTS {schema}.ledger_users ("
+    " name text PRIMARY KEY,"
+    " role text NOT NULL,"
+    " projects text NOT NULL,"
+    " token_hash text NOT NULL UNIQUE,"
+    " created_at text NOT NULL)",
 )
 
 
@@ -59,6 +65,7 @@ class PostgresLedgerRecorder(LedgerLogRecorder, PostgresApplicationRecorder):
             log=f'"{schema}".ledger_log',
             events=f'"{schema}"."{events}"',
             idempotency=f'"{schema}".ledger_idempotency',
+            users=f'"{schema}".ledger_users',
             event_key="notification_id",
         )
 
@@ -67,6 +74,12 @@ class PostgresLedgerRecorder(LedgerLogRecorder, PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(statement, params, prepare=True)  # type: ignore[call-overload]
             return curs.fetchall()
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _modify(self, statement: str, params: Sequence[Any]) -> int:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(statement, params)  # type: ignore[call-overload]
+            return int(curs.rowcount)
 
     def now(self, curs: Any) -> datetime:
         if self.clock is not None:

@@ -37,6 +37,12 @@ LEDGER_TABLES = (
     " fingerprint TEXT NOT NULL,"
     " seq INTEGER NOT NULL,"
     " PRIMARY KEY (principal, key))",
+    "CREATE TABLE IF NOT EXISTS ledger_users ("
+    " name TEXT PRIMARY KEY,"
+    " role TEXT NOT NULL,"
+    " projects TEXT NOT NULL,"
+    " token_hash TEXT NOT NULL UNIQUE,"
+    " created_at TEXT NOT NULL)",
 )
 
 
@@ -56,13 +62,22 @@ class SQLiteLedgerRecorder(LedgerLogRecorder, SQLiteApplicationRecorder):
 
     def _sql(self, template: str) -> str:
         return template.format(
-            log="ledger_log", events=self.events_table_name, idempotency="ledger_idempotency", event_key="rowid"
+            log="ledger_log",
+            events=self.events_table_name,
+            idempotency="ledger_idempotency",
+            users="ledger_users",
+            event_key="rowid",
         )
 
     def _fetch(self, statement: str, params: Sequence[Any]) -> list[Any]:
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(statement, params)
             return list(curs.fetchall())
+
+    def _modify(self, statement: str, params: Sequence[Any]) -> int:
+        with self.write_transaction() as curs:
+            curs.execute(statement, params)
+            return int(curs.sqlite_cursor.rowcount)
 
     @contextmanager
     def write_transaction(self) -> Iterator[SQLiteCursor]:

@@ -1,0 +1,49 @@
+"""The FastAPI application: routers mounted in one place, errors mapped once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.auth import TokenCache
+from api.errors import install_error_handlers
+from api.limits import RequestLimits
+from api.responses import OrjsonResponse
+from api.routes import health, subjects, writes
+from governance.application import Ledger
+
+DESCRIPTION = """
+Risks, milestones, contract amendments and board decisions, recorded as immutable events.
+Every read takes `as_of` (a date) and `known_at` (an instant): what was true on a day,
+as it was known at a moment. Authenticate with `Authorization: Bearer <token>`
+(tokens are made by `governance users add`). Errors are RFC 9457 problems.
+"""
+
+
+def create_app(ledger: Ledger | None = None) -> FastAPI:
+    """The API on `ledger` (by default the store `GOVERNANCE_DATABASE_URL` names)."""
+    owned = ledger is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            app.state.ledger.close()
+
+    app = FastAPI(
+        title="Governance ledger",
+        version="0.1.0",
+        description=DESCRIPTION,
+        default_response_class=OrjsonResponse,
+        lifespan=lifespan,
+    )
+    app.state.ledger = ledger if ledger is not None else Ledger()
+    app.state.tokens = TokenCache()
+    app.add_middleware(RequestLimits)
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(writes.router)
+    app.include_router(subjects.router)
+    return app
