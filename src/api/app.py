@@ -11,8 +11,9 @@ from api.auth import TokenCache
 from api.errors import install_error_handlers
 from api.limits import RequestLimits
 from api.responses import OrjsonResponse
-from api.routes import health, subjects, writes
+from api.routes import exchange, health, reads, subjects, writes
 from governance.application import Ledger
+from governance.projections.runner import ReadModels
 
 DESCRIPTION = """
 Risks, milestones, contract amendments and board decisions, recorded as immutable events.
@@ -28,7 +29,9 @@ def create_app(ledger: Ledger | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.readmodels.start()
         yield
+        app.state.readmodels.close()
         if owned:
             app.state.ledger.close()
 
@@ -40,10 +43,13 @@ def create_app(ledger: Ledger | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.ledger = ledger if ledger is not None else Ledger()
+    app.state.readmodels = ReadModels(app.state.ledger)
     app.state.tokens = TokenCache()
     app.add_middleware(RequestLimits)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(writes.router)
     app.include_router(subjects.router)
+    app.include_router(reads.router)
+    app.include_router(exchange.router)
     return app

@@ -18,8 +18,10 @@ from governance.users import Users
 
 
 @pytest.fixture
-def app(ledger: Ledger) -> FastAPI:
-    return create_app(ledger)
+def app(ledger: Ledger) -> Iterator[FastAPI]:
+    application = create_app(ledger)
+    yield application
+    application.state.readmodels.close()
 
 
 @pytest.fixture

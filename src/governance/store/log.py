@@ -145,6 +145,24 @@ class LogRow:
     prev_hash: str
     hash: str
 
+    @classmethod
+    def from_row(cls, row: Any) -> LogRow:
+        """From a row of `LedgerLogRecorder.ROW_COLUMNS`."""
+        return cls(
+            seq=row["seq"],
+            event_id=row["event_id"],
+            subject=row["subject"],
+            type=row["type"],
+            version=row["version"],
+            effective_on=row["effective_on"],
+            recorded_at=row["recorded_at"],
+            actor=row["actor"],
+            state=bytes(row["state"]),
+            topic=row["topic"],
+            prev_hash=row["prev_hash"],
+            hash=row["hash"],
+        )
+
     def envelope(self, decode_state: Callable[[bytes], dict[str, Any]]) -> dict[str, Any]:
         """The §7 envelope; `effective_on` and `data` come from the stored event itself."""
         state = decode_state(self.state)
@@ -272,7 +290,7 @@ class LedgerLogRecorder:
         )
         return (rows[0]["fingerprint"], rows[0]["seq"]) if rows else None
 
-    _ROW_COLUMNS = (
+    ROW_COLUMNS = (
         "l.seq, l.event_id, l.subject, l.type, e.originator_version AS version, l.effective_on,"
         " l.recorded_at, l.actor, e.state, e.topic, l.prev_hash, l.hash"
         " FROM {log} l JOIN {events} e ON e.{event_key} = l.notification_id"
@@ -299,29 +317,38 @@ class LedgerLogRecorder:
                 conditions.append("l.subject = ?")
                 params.append(subject)
             statement = self._sql(
-                "SELECT " + self._ROW_COLUMNS + " WHERE " + " AND ".join(conditions) + " ORDER BY l.seq LIMIT ?"
+                "SELECT " + self.ROW_COLUMNS + " WHERE " + " AND ".join(conditions) + " ORDER BY l.seq LIMIT ?"
             )
             rows = self._fetch(statement, (*params, page))
             for row in rows:
-                yield LogRow(
-                    seq=row["seq"],
-                    event_id=row["event_id"],
-                    subject=row["subject"],
-                    type=row["type"],
-                    version=row["version"],
-                    effective_on=row["effective_on"],
-                    recorded_at=row["recorded_at"],
-                    actor=row["actor"],
-                    state=bytes(row["state"]),
-                    topic=row["topic"],
-                    prev_hash=row["prev_hash"],
-                    hash=row["hash"],
-                )
+                yield LogRow.from_row(row)
             if len(rows) < page:
                 return
             after = rows[-1]["seq"]
             if remaining is not None:
                 remaining -= len(rows)
+
+    def log_rows_at(self, seqs: Sequence[int]) -> list[LogRow]:
+        """The events at the given positions, in log order."""
+        if not seqs:
+            return []
+        marks = ", ".join("?" for _ in seqs)
+        rows = self._fetch(
+            self._sql("SELECT " + self.ROW_COLUMNS + f" WHERE l.seq IN ({marks}) ORDER BY l.seq"), tuple(seqs)
+        )
+        return [LogRow.from_row(row) for row in rows]
+
+    def projection_rows(self, *, after: int, limit: int) -> list[Any]:
+        """The next events for the read models: seq, notification id, subject, type and
+        the stored state, nothing else, so that a rebuild reads as little as it can."""
+        return self._fetch(
+            self._sql(
+                "SELECT l.seq, l.notification_id, l.subject, l.type, e.state"
+                " FROM {log} l JOIN {events} e ON e.{event_key} = l.notification_id"
+                " WHERE l.seq > ? ORDER BY l.seq LIMIT ?"
+            ),
+            (after, limit),
+        )
 
     def now(self, curs: Any) -> datetime:
         return self.clock() if self.clock is not None else utc_now()

@@ -36,6 +36,9 @@ LEDGER_TABLES = (
     " hash text NOT NULL)",
     "CREATE INDEX IF NOT EXISTS ledger_log_recorded_at ON {schema}.ledger_log (recorded_at, seq)",
     "CREATE INDEX IF NOT EXISTS ledger_log_subject ON {schema}.ledger_log (subject, seq)",
+    "CREATE INDEX IF NOT EXISTS ledger_log_actor ON {schema}.ledger_log (actor, seq)",
+    "CREATE INDEX IF NOT EXISTS ledger_log_type ON {schema}.ledger_log (type, seq)",
+    "CREATE INDEX IF NOT EXISTS ledger_log_effective_on ON {schema}.ledger_log (effective_on, seq)",
     "CREATE TABLE IF NOT EXISTS {schema}.ledger_idempotency ("
     " principal text NOT NULL,"
     " key text NOT NULL,"

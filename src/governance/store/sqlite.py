@@ -31,6 +31,9 @@ LEDGER_TABLES = (
     " hash TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS ledger_log_recorded_at ON ledger_log (recorded_at, seq)",
     "CREATE INDEX IF NOT EXISTS ledger_log_subject ON ledger_log (subject, seq)",
+    "CREATE INDEX IF NOT EXISTS ledger_log_actor ON ledger_log (actor, seq)",
+    "CREATE INDEX IF NOT EXISTS ledger_log_type ON ledger_log (type, seq)",
+    "CREATE INDEX IF NOT EXISTS ledger_log_effective_on ON ledger_log (effective_on, seq)",
     "CREATE TABLE IF NOT EXISTS ledger_idempotency ("
     " principal TEXT NOT NULL,"
     " key TEXT NOT NULL,"

@@ -1,0 +1,180 @@
+"""Keeps the read models up to date: a pull loop over the notification log.
+
+The library's `ProjectionRunner` needs `subscribe()`, which its SQLite recorder lacks,
+and applies one event per transaction; this loop reads the log from the tracked
+position in pages and commits each page's fact rows with its tracking record. It runs
+in a background thread of every API process (woken by this process's own appends, and
+polling for other processes'), and any reader that needs a position the views have not
+reached yet helps it along.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+import orjson
+from eventsourcing.persistence import IntegrityError, Tracking
+
+from governance.application import Ledger
+from governance.projections import board_cases
+from governance.projections.schema import Fact, Handler
+from governance.projections.view import MODULES, VERSION, ReadModelView, open_view, rows_by_table
+
+BATCH = 10_000
+CACHE_SIZE = 256
+POLL_SECONDS = 0.5
+
+T = TypeVar("T")
+
+HANDLERS: dict[str, Handler] = {name: handler for module in MODULES for name, handler in module.HANDLERS.items()}
+
+
+class ReadModelsBehind(Exception):
+    """The read models have not applied the events a read asks for, within the wait."""
+
+    def __init__(self, wanted: int, applied: int) -> None:
+        super().__init__(f"the read models have applied {applied} of the {wanted} events this read needs")
+        self.wanted = wanted
+        self.applied = applied
+
+
+def facts_of(seq: int, subject: str, type_: str, state: dict[str, Any]) -> list[Fact]:
+    """The fact rows one event adds to the read models."""
+    handler = HANDLERS.get(type_)
+    facts = list(handler(seq, subject, state)) if handler is not None else []
+    facts.extend(board_cases.citations(seq, state))
+    return facts
+
+
+class ReadModels:
+    """The read models of one ledger, and the loop that keeps them up to date."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.view: ReadModelView = open_view(dict(ledger.env))
+        self._apply_lock = threading.Lock()
+        self._progress = threading.Condition()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._cache: OrderedDict[Hashable, Any] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self.applied, version, rebuilding = self.view.state()
+        if version != VERSION:
+            self.view.reset(ledger.name, rebuilding=True)
+            self.applied = 0
+        ledger.on_append(self._wake.set)
+
+    # Applying ---------------------------------------------------------------------
+
+    def catch_up(self, until: int | None = None, *, progress: Callable[[int], None] | None = None) -> int:
+        """Apply the log from the tracked position (to `until`, or its end); the
+        position reached. Only one thread applies at a time."""
+        with self._apply_lock:
+            return self._catch_up(until, progress)
+
+    def _catch_up(self, until: int | None, progress: Callable[[int], None] | None = None) -> int:
+        self.applied = self.view.state()[0]
+        while until is None or self.applied < until:
+            rows = self.ledger.log.projection_rows(after=self.applied, limit=BATCH)
+            if not rows:
+                break
+            self._apply(rows)
+            with self._progress:
+                self._progress.notify_all()
+            if progress is not None:
+                progress(self.applied)
+        return self.applied
+
+    def _apply(self, rows: list[Any]) -> None:
+        decode = orjson.loads
+        facts: list[Fact] = []
+        for row in rows:
+            facts.extend(facts_of(row["seq"], row["subject"], row["type"], decode(row["state"])))
+        last = rows[-1]
+        try:
+            self.view.apply(rows_by_table(facts), Tracking(self.ledger.name, last["notification_id"]), last["seq"])
+        except IntegrityError:
+            # Another process applied these events first; carry on from where it got.
+            self.applied = self.view.state()[0]
+            return
+        self.applied = last["seq"]
+
+    def rebuild(self, *, progress: Callable[[int], None] | None = None, restart: bool = False) -> int:
+        """Drop every read model and apply the whole log again. An interrupted rebuild
+        resumes where it stopped, unless `restart`."""
+        _, _, rebuilding = self.view.state()
+        if restart or not rebuilding:
+            with self._apply_lock:
+                self.view.reset(self.ledger.name, rebuilding=True)
+                self.applied = 0
+        position = self.catch_up(progress=progress)
+        self.view.finish_rebuild()
+        return position
+
+    # Reading ----------------------------------------------------------------------
+
+    def ensure(self, position: int, timeout: float = 3.0) -> None:
+        """Return once the read models have applied the first `position` events: apply
+        them here, or wait for the thread that is applying them, for up to `timeout`
+        seconds; then `ReadModelsBehind`."""
+        deadline = time.monotonic() + timeout
+        while self.applied < position:
+            if self._apply_lock.acquire(blocking=False):
+                try:
+                    self._catch_up(position)
+                finally:
+                    self._apply_lock.release()
+                if self.applied >= position:
+                    return
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ReadModelsBehind(position, self.applied)
+            with self._progress:
+                self._progress.wait(timeout=min(0.05, remaining))
+
+    def fetch(self, template: str, **params: Any) -> list[Any]:
+        return self.view.fetch(template, params)
+
+    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """An answer that depends only on what `key` names — a read at P events never
+        changes, since the first P events never do — computed once."""
+        with self._cache_lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]  # type: ignore[no-any-return]
+        answer = compute()
+        with self._cache_lock:
+            self._cache[key] = answer
+            if len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return answer
+
+    # Running in the background ----------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="read-models", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.catch_up()
+            except Exception:  # noqa: BLE001 - a failed pass is retried on the next
+                self._stop.wait(POLL_SECONDS)
+            self._wake.wait(POLL_SECONDS)
+            self._wake.clear()
+
+    def close(self) -> None:
+        if self._stop.is_set():
+            return
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self.view.factory.close()  # type: ignore[attr-defined]
