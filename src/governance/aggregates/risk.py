@@ -78,7 +78,7 @@ def check_risk_is_open(risk: RiskState, event: Risk.Event) -> None:
         raise LifecycleViolation(
             "",
             f"a closed risk takes no {event.type_name()} until it is reopened "
-            f"(it is closed on {event.effective_on})",
+            f"({event.type_name()} on {event.effective_on}, closed on {risk.closed_on})",
         )
 
 
