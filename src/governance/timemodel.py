@@ -19,11 +19,12 @@ from zoneinfo import ZoneInfo
 OSLO = ZoneInfo("Europe/Oslo")
 FAR_FUTURE = date(9999, 12, 31)
 
-_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})\Z")
+# re.ASCII: `\d` must not match other scripts' digits ("２０２５"), which int() would accept.
+_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})\Z", re.ASCII)
 _INSTANT = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+\- ]\d{2}:\d{2})\Z"
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+\- ]\d{2}:\d{2})\Z", re.ASCII
 )
-_TERTIAL = re.compile(r"(\d{4})-T([123])\Z")
+_TERTIAL = re.compile(r"(\d{4})-T([123])\Z", re.ASCII)
 
 
 class TimeFormatError(ValueError):
@@ -75,12 +76,19 @@ def parse_instant(text: str, *, exact: bool = False) -> datetime:
 
 def format_instant(moment: datetime) -> str:
     """The canonical form of §4: `YYYY-MM-DDTHH:MM:SS.ffffffZ`, in UTC."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # Not strftime: its %Y does not pad years before 1000 to four digits.
+    utc = moment.astimezone(UTC)
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S.%f}Z"
 
 
 def oslo_day(moment: datetime) -> date:
     """The calendar day in Europe/Oslo on which an instant falls."""
     return moment.astimezone(OSLO).date()
+
+
+def start_of_oslo_day(day: date) -> datetime:
+    """The first microsecond of a day in Europe/Oslo, as a UTC instant."""
+    return datetime.combine(day, time(0), tzinfo=OSLO).astimezone(UTC)
 
 
 def end_of_oslo_day(day: date) -> datetime:
