@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from copy import copy
+from dataclasses import fields as dataclass_fields
 from datetime import date, datetime
 from typing import Any, ClassVar
 from uuid import UUID
@@ -66,15 +67,23 @@ class Aggregate(BaseAggregate[UUID]):
 
         def apply(self, aggregate: Aggregate) -> None:
             aggregate._history.append(self)
+            aggregate._latest_day = max(aggregate._latest_day, self.effective_on)
+            aggregate._current = None
 
     def __init__(self) -> None:
         self._history: list[Aggregate.Event] = []
+        self._latest_day = date.min
+        self._current: Any = None
+        """The fold of every event, kept so that an event later than all others (the
+        usual case) is checked by one step of the fold rather than all of it."""
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Aggregate:
-        # Events are immutable, so a copy of the list is a deep enough copy.
+        # Events are immutable, so a copy of the list is a deep enough copy; the folded
+        # state is not, and commands change it in place.
         clone = copy(self)
         clone._history = list(self._history)
         clone._pending_events = list(self._pending_events)
+        clone._current = clone_state(self._current)
         return clone
 
     @property
@@ -94,15 +103,18 @@ class Aggregate(BaseAggregate[UUID]):
 
     def state(self, *, as_of: date | None = None, version: int | None = None) -> Any:
         """The state folded from the events up to `version` (all by default), at `as_of`."""
+        if (version is None or version >= self.version) and (as_of is None or as_of >= self._latest_day):
+            return self.current()
         events: Iterable[Aggregate.Event] = self._history
         if version is not None:
             events = (event for event in self._history if event.originator_version <= version)
         return fold(events, self.evolve, as_of=as_of)
 
     def current(self) -> Any:
-        state = self.state()
-        assert state is not None
-        return state
+        """The state with every event applied (what commands are checked against)."""
+        if self._current is None:
+            self._current = fold(self._history, self.evolve)
+        return self._current
 
     @classmethod
     def create(cls, subject_id: UUID, event_class: type[Created], **fields: Any) -> Aggregate:
@@ -123,10 +135,36 @@ class Aggregate(BaseAggregate[UUID]):
         """Build the next event and accept it only if the lifecycle stays valid with the
         event placed at its effective day; a refused event changes nothing."""
         event = event_class(originator_id=self.id, originator_version=self.version + 1, **fields)
-        fold([*self._history, event], self.evolve)
+        if event.effective_on >= self._latest_day:
+            # It folds last: one step of the fold checks it. Should a refused event
+            # have changed the state before its guard failed, the state is folded anew.
+            try:
+                state = self.evolve(self.current(), event)
+            except Exception:
+                self._current = None
+                raise
+        else:
+            state = fold([*self._history, event], self.evolve)
         event.mutate(self)
+        self._current = state
         self.pending_events.append(event)
         return event
+
+
+def clone_state(state: Any) -> Any:
+    """A copy of a folded state that commands may change without touching the original:
+    its lists and dicts are copied, and so are the records in them (two levels is as
+    deep as any state goes; text, numbers and dates are immutable)."""
+    if state is None:
+        return None
+    clone = copy(state)
+    for field in dataclass_fields(state):
+        value = getattr(state, field.name)
+        if isinstance(value, list):
+            setattr(clone, field.name, [copy(item) for item in value])
+        elif isinstance(value, dict):
+            setattr(clone, field.name, {key: copy(item) for key, item in value.items()})
+    return clone
 
 
 class Created(Aggregate.Event, CanInitAggregate[UUID]):

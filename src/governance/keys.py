@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import lru_cache
 from typing import Literal
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -66,9 +66,9 @@ class SubjectKey:
             )
         return cls(match[1], match[2])  # type: ignore[arg-type]
 
-    @cached_property
+    @property
     def id(self) -> UUID:
-        return uuid5(NAMESPACE, str(self))
+        return subject_id(str(self))
 
     @property
     def parts(self) -> tuple[str, ...]:
@@ -76,6 +76,12 @@ class SubjectKey:
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.key}"
+
+
+@lru_cache(maxsize=65536)
+def subject_id(subject: str) -> UUID:
+    """The aggregate id of a subject key: uuid5, so the same key is always the same stream."""
+    return uuid5(NAMESPACE, subject)
 
 
 def project(key: str) -> SubjectKey:

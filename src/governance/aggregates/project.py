@@ -23,20 +23,23 @@ class ProjectState:
     phase: str
     owner: str
     purpose: str | None
-    status: dict[str, Any] | None = None
-    cost_frame: dict[str, int] | None = None
-    figures: dict[str, int] | None = None
+    # The latest events of each kind; their figures are read when the state is shown.
+    assessment: Project.StatusAssessed | None = None
+    cost_frame: Project.CostFrameChanged | None = None
+    report: Project.FinancialsReported | None = None
     closed_on: date | None = None
+
+    @property
+    def status(self) -> dict[str, Any] | None:
+        return self.assessment.status() if self.assessment is not None else None
 
     @property
     def financials(self) -> dict[str, int | None] | None:
         """Cost frame from the latest change, figures from the latest report (§6)."""
-        if self.cost_frame is None and self.figures is None:
+        if self.cost_frame is None and self.report is None:
             return None
-        frame = self.cost_frame or {}
-        figures = self.figures or {}
-        return {name: frame.get(name) for name in COST_FRAME_FIGURES} | {
-            name: figures.get(name) for name in FINANCIAL_FIGURES
+        return {name: getattr(self.cost_frame, name, None) for name in COST_FRAME_FIGURES} | {
+            name: getattr(self.report, name, None) for name in FINANCIAL_FIGURES
         }
 
     def answer(self, as_of: date) -> dict[str, Any]:
@@ -115,7 +118,7 @@ class Project(Aggregate):
         measures: list[Text]
 
         def change(self, project: ProjectState) -> None:
-            project.status = self.status()
+            project.assessment = self
 
         def status(self) -> dict[str, Any]:
             """The status as the tertial snapshot shows it."""
@@ -136,7 +139,7 @@ class Project(Aggregate):
         earned_value: Amount
 
         def change(self, project: ProjectState) -> None:
-            project.figures = {name: getattr(self, name) for name in FINANCIAL_FIGURES}
+            project.report = self
 
     class CostFrameChanged(Event):
         TOPIC: ClassVar[str] = "governance.events:ProjectCostFrameChanged"
@@ -147,7 +150,7 @@ class Project(Aggregate):
         decision_ref: CaseRef | None = None
 
         def change(self, project: ProjectState) -> None:
-            project.cost_frame = {name: getattr(self, name) for name in COST_FRAME_FIGURES}
+            project.cost_frame = self
 
     class Closed(Event):
         TOPIC: ClassVar[str] = "governance.events:ProjectClosed"
