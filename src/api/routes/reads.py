@@ -21,8 +21,7 @@ from governance.errors import SubjectNotFound
 from governance.projections.audit import DEFAULT_LIMIT, MAX_LIMIT, AuditFilter, BadCursor, audit_page
 from governance.projections.reconstruction import reconstruction
 from governance.projections.runner import ReadModels
-from governance.projections.status import status_at
-from governance.projections.tertial import tertial_snapshot
+from governance.projections.reads import status_report, tertial_report
 from governance.timemodel import (
     Tertial,
     TimeFormatError,
@@ -50,16 +49,10 @@ def position_for(ledger: Ledger, models: ReadModels, at: At) -> int:
 
 
 @router.get("/status", responses=READ_PROBLEMS)
-def read_status(request: Request, at: At, user: CurrentUser, ledger: LedgerDep) -> OrjsonResponse:
+def read_status(request: Request, at: At, user: CurrentUser) -> OrjsonResponse:
     """Every project with its phase, status, financials, milestones and open risks; all
     open risks; contracts; the most recent decisions."""
-    models = read_models(request)
-    position = position_for(ledger, models, at)
-    answer = models.cached(
-        ("status", at.as_of, position),
-        lambda: status_at(models, as_of=at.as_of, position=position, known_at="", head_hash=ledger.head_hash(position)),
-    )
-    return OrjsonResponse({**answer, "known_at": at.known_at_text})
+    return OrjsonResponse(status_report(read_models(request), as_of=at.as_of, known_at=at.known_at))
 
 
 @router.get("/tertials/{tertial}", responses=READ_PROBLEMS)
@@ -68,7 +61,6 @@ def read_tertial(
     tertial: str,
     at: At,
     user: CurrentUser,
-    ledger: LedgerDep,
     organisation: Annotated[str | None, Query(description="Only this organisation's projects and risks")] = None,
 ) -> OrjsonResponse:
     """The tertial snapshot: the state at the period's end as known at `known_at`."""
@@ -76,15 +68,7 @@ def read_tertial(
         period = Tertial.parse(tertial)
     except TimeFormatError as error:
         raise InvalidQuery("tertial", str(error)) from None
-    models = read_models(request)
-    position = position_for(ledger, models, at)
-    answer = models.cached(
-        ("tertial", str(period), position, organisation),
-        lambda: tertial_snapshot(
-            models, period, position=position, known_at="", head_hash=ledger.head_hash(position), organisation=organisation
-        ),
-    )
-    return OrjsonResponse({**answer, "known_at": at.known_at_text})
+    return OrjsonResponse(tertial_report(read_models(request), period, known_at=at.known_at, organisation=organisation))
 
 
 @router.get("/board-cases/{body}/{case_no}/reconstruction", responses=READ_PROBLEMS)

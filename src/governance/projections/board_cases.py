@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
+from governance.events import EVENT_TYPES
 from governance.projections.schema import Fact, Handler, Table
 
 TABLES = (
@@ -42,17 +42,17 @@ TABLES = (
 )
 
 
-def _registered(seq: int, subject: str, s: dict[str, Any]) -> Iterator[Fact]:
-    yield "rm_board_cases", (subject, s["body"], s["case_no"], s["title"], s["meeting_on"], s["effective_on"], seq)
+def _registered(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
+    return [("rm_board_cases", (subject, s["body"], s["case_no"], s["title"], s["meeting_on"], s["effective_on"], seq))]
 
 
-def _decided(seq: int, subject: str, s: dict[str, Any]) -> Iterator[Fact]:
+def _decided(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
     body, _, case_no = subject.partition(":")[2].partition("/")
-    yield "rm_decisions", (subject, body, case_no, s["decided_on"], s["text"], s["effective_on"], seq)
+    return [("rm_decisions", (subject, body, case_no, s["decided_on"], s["text"], s["effective_on"], seq))]
 
 
-def _superseded(seq: int, subject: str, s: dict[str, Any]) -> Iterator[Fact]:
-    yield "rm_supersessions", (subject, s["by"], s["effective_on"], seq)
+def _superseded(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
+    return [("rm_supersessions", (subject, s["by"], s["effective_on"], seq))]
 
 
 HANDLERS: dict[str, Handler] = {
@@ -62,17 +62,22 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-def citations(seq: int, state: dict[str, Any]) -> Iterator[Fact]:
+CITING_TYPES = frozenset(
+    name for name, event_class in EVENT_TYPES.items() if set(event_class.model_fields) & {"decision_ref", "by", "refs"}
+)
+"""The event types with a `decision_ref`, `by` or `refs` field."""
+
+
+def citations(seq: int, state: dict[str, Any]) -> list[Fact]:
     """Every case an event cites: by `decision_ref` or `by` (BODY/CASE_NO), or in `refs`."""
     cited = {state[name] for name in ("decision_ref", "by") if isinstance(state.get(name), str)}
     cited.update(ref.partition(":")[2] for ref in state.get("refs") or () if ref.startswith("board-case:"))
-    for case_key in sorted(cited):
-        yield "rm_citations", (case_key, seq)
+    return [("rm_citations", (case_key, seq)) for case_key in sorted(cited)]
 
 
 DECISIONS_IN_PERIOD = (
     "SELECT d.body, d.case_no, d.decided_on, d.text FROM {t}rm_decisions d"
-    " WHERE d.eff >= :start AND d.eff <= :end AND d.seq <= :position ORDER BY d.body, d.case_no, d.eff, d.seq"
+    " WHERE d.eff >= :start AND d.eff <= :end AND d.seq <= :position ORDER BY d.subject, d.eff, d.seq"
 )
 
 RECENT_DECISIONS = (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -33,15 +32,17 @@ TABLES = (
 # "forecast", and "outcome" (detail "achieved" or "cancelled"; nothing follows it).
 
 
-def _planned(seq: int, subject: str, s: dict[str, Any]) -> Iterator[Fact]:
+def _planned(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
     project, _, key = subject.partition(":")[2].partition("/")
-    yield "rm_milestones", (subject, project, key, s["name"], s["kind"], s["effective_on"], seq)
-    yield "rm_milestone_facts", (subject, "baseline", s["effective_on"], seq, s["baseline_on"], None)
+    return [
+        ("rm_milestones", (subject, project, key, s["name"], s["kind"], s["effective_on"], seq)),
+        ("rm_milestone_facts", (subject, "baseline", s["effective_on"], seq, s["baseline_on"], None)),
+    ]
 
 
 def _fact(kind: str, day: str, detail: str | None = None) -> Handler:
-    def handle(seq: int, subject: str, s: dict[str, Any]) -> Iterator[Fact]:
-        yield "rm_milestone_facts", (subject, kind, s["effective_on"], seq, s[day], detail)
+    def handle(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
+        return [("rm_milestone_facts", (subject, kind, s["effective_on"], seq, s[day], detail))]
 
     return handle
 

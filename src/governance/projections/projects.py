@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -30,31 +29,38 @@ TABLES = (
 STATUS_FIELDS = (*STATUS_DIMENSIONS, "comment", "deviation", "consequence_note", "measures")
 
 
-def _json(state: dict[str, Any], names: tuple[str, ...]) -> str:
-    return orjson.dumps({name: state.get(name) for name in names}).decode()
-
-
-def _registered(seq: int, subject: str, s: dict[str, Any]) -> Iterator[Fact]:
-    yield "rm_projects", (
+def _registered(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
+    return [("rm_projects", (
         subject, subject.partition(":")[2], s["name"], s["organisation"], s["owner"], s.get("purpose"), s["phase"],
         s["effective_on"], seq,
-    )
+    ))]
 
 
-def _fact(kind: str, body: Any) -> Handler:
-    def handle(seq: int, subject: str, s: dict[str, Any]) -> Iterator[Fact]:
-        yield "rm_project_facts", (subject, kind, s["effective_on"], seq, body(s))
+def _fact(kind: str) -> Handler:
+    """A fact whose body is the event's stored state, as stored (no re-encoding: a
+    rebuild writes it as it reads it; readers pick the fields they show)."""
+
+    def handle(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
+        return [("rm_project_facts", (subject, kind, s["effective_on"], seq, raw.decode()))]
 
     return handle
 
 
+def _phase(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
+    return [("rm_project_facts", (subject, "phase", s["effective_on"], seq, s["phase"]))]
+
+
+def _closed(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
+    return [("rm_project_facts", (subject, "closed", s["effective_on"], seq, None))]
+
+
 HANDLERS: dict[str, Handler] = {
     "ProjectRegistered": _registered,
-    "ProjectPhaseChanged": _fact("phase", lambda s: s["phase"]),
-    "ProjectStatusAssessed": _fact("status", lambda s: _json(s, STATUS_FIELDS)),
-    "ProjectFinancialsReported": _fact("financials", lambda s: _json(s, FINANCIAL_FIGURES)),
-    "ProjectCostFrameChanged": _fact("cost_frame", lambda s: _json(s, COST_FRAME_FIGURES)),
-    "ProjectClosed": _fact("closed", lambda s: None),
+    "ProjectPhaseChanged": _phase,
+    "ProjectStatusAssessed": _fact("status"),
+    "ProjectFinancialsReported": _fact("financials"),
+    "ProjectCostFrameChanged": _fact("cost_frame"),
+    "ProjectClosed": _closed,
 }
 
 
@@ -92,17 +98,18 @@ def status(cell: str | None) -> dict[str, Any] | None:
     if found is None:
         return None
     day, body = found
-    return {**orjson.loads(body), "effective_on": day}
+    state = orjson.loads(body)
+    return {**{name: state.get(name) for name in STATUS_FIELDS}, "measures": state["measures"], "effective_on": day}
 
 
 def financials(cost_frame: str | None, figures: str | None) -> dict[str, Any] | None:
     frame, reported = split(cost_frame), split(figures)
     if frame is None and reported is None:
         return None
-    values = {name: None for name in (*COST_FRAME_FIGURES, *FINANCIAL_FIGURES)}
-    for found in (frame, reported):
-        if found is not None:
-            values.update(orjson.loads(found[1]))
+    values: dict[str, Any] = {}
+    for names, found in ((COST_FRAME_FIGURES, frame), (FINANCIAL_FIGURES, reported)):
+        state = orjson.loads(found[1]) if found is not None else {}
+        values.update((name, state.get(name)) for name in names)
     return values
 
 

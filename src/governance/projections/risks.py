@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from governance.projections.schema import Fact, Handler, Table
@@ -28,22 +27,24 @@ TABLES = (
 # Fact kinds: "score" (probability and consequence) and "state" (closed 1 or 0).
 
 
-def _identified(seq: int, subject: str, s: dict[str, Any]) -> Iterator[Fact]:
+def _identified(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
     eff = s["effective_on"]
-    yield "rm_risks", (subject, subject.partition(":")[2], s["title"], s["organisation"], s.get("project"), s["owner"], eff, seq)
-    yield "rm_risk_facts", (subject, "score", eff, seq, s["probability"], s["consequence"], None, None)
+    return [
+        ("rm_risks", (subject, subject.partition(":")[2], s["title"], s["organisation"], s.get("project"), s["owner"], eff, seq)),
+        ("rm_risk_facts", (subject, "score", eff, seq, s["probability"], s["consequence"], None, None)),
+    ]
 
 
-def _assessed(seq: int, subject: str, s: dict[str, Any]) -> Iterator[Fact]:
-    yield "rm_risk_facts", (subject, "score", s["effective_on"], seq, s["probability"], s["consequence"], None, None)
+def _assessed(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
+    return [("rm_risk_facts", (subject, "score", s["effective_on"], seq, s["probability"], s["consequence"], None, None))]
 
 
-def _closed(seq: int, subject: str, s: dict[str, Any]) -> Iterator[Fact]:
-    yield "rm_risk_facts", (subject, "state", s["effective_on"], seq, None, None, 1, s.get("merged_into"))
+def _closed(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
+    return [("rm_risk_facts", (subject, "state", s["effective_on"], seq, None, None, 1, s.get("merged_into")))]
 
 
-def _reopened(seq: int, subject: str, s: dict[str, Any]) -> Iterator[Fact]:
-    yield "rm_risk_facts", (subject, "state", s["effective_on"], seq, None, None, 0, None)
+def _reopened(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
+    return [("rm_risk_facts", (subject, "state", s["effective_on"], seq, None, None, 0, None))]
 
 
 HANDLERS: dict[str, Handler] = {

@@ -22,7 +22,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from governance.application import Ledger
 from governance.projections import board_cases
 from governance.projections.schema import Fact, Handler
-from governance.projections.view import MODULES, VERSION, ReadModelView, open_view, rows_by_table
+from governance.projections.view import MODULES, VERSION, ReadModelView, empty_tables, open_view
 
 BATCH = 10_000
 CACHE_SIZE = 256
@@ -42,11 +42,12 @@ class ReadModelsBehind(Exception):
         self.applied = applied
 
 
-def facts_of(seq: int, subject: str, type_: str, state: dict[str, Any]) -> list[Fact]:
+def facts_of(seq: int, subject: str, type_: str, state: dict[str, Any], raw: bytes) -> list[Fact]:
     """The fact rows one event adds to the read models."""
     handler = HANDLERS.get(type_)
-    facts = list(handler(seq, subject, state)) if handler is not None else []
-    facts.extend(board_cases.citations(seq, state))
+    facts = handler(seq, subject, state, raw) if handler is not None else []
+    if type_ in board_cases.CITING_TYPES:
+        facts = facts + board_cases.citations(seq, state)
     return facts
 
 
@@ -92,17 +93,18 @@ class ReadModels:
 
     def _apply(self, rows: list[Any]) -> None:
         decode = orjson.loads
-        facts: list[Fact] = []
-        for row in rows:
-            facts.extend(facts_of(row["seq"], row["subject"], row["type"], decode(row["state"])))
-        last = rows[-1]
+        grouped = empty_tables()
+        for seq, _, subject, type_, raw in rows:
+            for table, values in facts_of(seq, subject, type_, decode(raw), raw):
+                grouped[table].append(values)
+        last_seq, last_notification_id = rows[-1][:2]
         try:
-            self.view.apply(rows_by_table(facts), Tracking(self.ledger.name, last["notification_id"]), last["seq"])
+            self.view.apply(grouped, Tracking(self.ledger.name, last_notification_id), last_seq)
         except IntegrityError:
             # Another process applied these events first; carry on from where it got.
             self.applied = self.view.state()[0]
             return
-        self.applied = last["seq"]
+        self.applied = last_seq
 
     def rebuild(self, *, progress: Callable[[int], None] | None = None, restart: bool = False) -> int:
         """Drop every read model and apply the whole log again. An interrupted rebuild
@@ -111,6 +113,7 @@ class ReadModels:
         if restart or not rebuilding:
             with self._apply_lock:
                 self.view.reset(self.ledger.name, rebuilding=True)
+                self.view.drop_indexes()
                 self.applied = 0
         position = self.catch_up(progress=progress)
         self.view.finish_rebuild()

@@ -6,7 +6,7 @@ PostgreSQL), ``{text}`` a text column that sorts bytewise (dates, keys).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,8 +14,9 @@ Row = tuple[Any, ...]
 Fact = tuple[str, Row]
 """A row for a table: (table name, values in the table's column order)."""
 
-Handler = Callable[[int, str, dict[str, Any]], Iterator[Fact]]
-"""From an event's `seq`, `subject` and stored state (its `effective_on` and §3 fields)."""
+Handler = Callable[[int, str, dict[str, Any], bytes], list[Fact]]
+"""From an event's `seq`, `subject` and stored state (its `effective_on` and §3 fields),
+decoded and as stored."""
 
 
 @dataclass(frozen=True)

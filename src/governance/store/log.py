@@ -338,10 +338,10 @@ class LedgerLogRecorder:
         )
         return [LogRow.from_row(row) for row in rows]
 
-    def projection_rows(self, *, after: int, limit: int) -> list[Any]:
+    def projection_rows(self, *, after: int, limit: int) -> list[tuple[int, int, str, str, bytes]]:
         """The next events for the read models: seq, notification id, subject, type and
         the stored state, nothing else, so that a rebuild reads as little as it can."""
-        return self._fetch(
+        rows = self._fetch(
             self._sql(
                 "SELECT l.seq, l.notification_id, l.subject, l.type, e.state"
                 " FROM {log} l JOIN {events} e ON e.{event_key} = l.notification_id"
@@ -349,6 +349,7 @@ class LedgerLogRecorder:
             ),
             (after, limit),
         )
+        return [(row["seq"], row["notification_id"], row["subject"], row["type"], bytes(row["state"])) for row in rows]
 
     def now(self, curs: Any) -> datetime:
         return self.clock() if self.clock is not None else utc_now()
