@@ -7,11 +7,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from eventsourcing.persistence import OperationalError
 from starlette.exceptions import HTTPException
 
 from api.auth import Forbidden, NotAuthenticated
 from api.responses import ProblemResponse, field_error, problem
 from api.writes import InvalidParameter
+from governance.projections.runner import ReadModelsBehind
 from governance.errors import (
     ConcurrentAppend,
     IdempotencyConflict,
@@ -34,15 +36,6 @@ STATUS_OF: list[tuple[type[LedgerError], int]] = [
     (VersionMismatch, 412),
     (ConcurrentAppend, 503),
 ]
-
-
-class ReadNotReady(Exception):
-    """The read models have not yet applied what a read asks to know."""
-
-    def __init__(self, detail: str, retry_after: int = 1) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.retry_after = retry_after
 
 
 def ledger_problem(error: LedgerError, *, location: str = "body") -> ProblemResponse:
@@ -94,9 +87,18 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _forbidden(_: Request, error: Forbidden) -> ProblemResponse:
         return problem(403, "Forbidden", error.detail)
 
-    @app.exception_handler(ReadNotReady)
-    async def _not_ready(_: Request, error: ReadNotReady) -> ProblemResponse:
-        return problem(503, "Not ready", error.detail, headers={"Retry-After": str(error.retry_after)})
+    @app.exception_handler(ReadModelsBehind)
+    async def _read_models_behind(_: Request, error: ReadModelsBehind) -> ProblemResponse:
+        detail = f"{error}; retry shortly"
+        return problem(503, "Read models catching up", detail, headers={"Retry-After": "1"})
+
+    @app.exception_handler(OperationalError)
+    async def _store_busy(_: Request, error: OperationalError) -> ProblemResponse:
+        # The append lock was not granted in time (an import holds it), or the store is
+        # unreachable: either way the request changed nothing and may be retried.
+        log.warning("store busy or unavailable: %s", error)
+        detail = "the store is busy (an import may be running) or unavailable; nothing was changed, retry shortly"
+        return problem(503, "Store busy", detail, headers={"Retry-After": "2"})
 
     @app.exception_handler(HTTPException)
     async def _http_error(_: Request, error: HTTPException) -> ProblemResponse:

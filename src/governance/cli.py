@@ -3,10 +3,13 @@ names (default ``sqlite:///./var/governance.db``)."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
+import orjson
 import typer
 from rich.console import Console
 
@@ -102,6 +105,152 @@ def demo(
             fresh = users.rotate(DEMO_ADMIN) if users.get(DEMO_ADMIN) else users.add(DEMO_ADMIN, "admin")
             print(f"Demo admin token (user {DEMO_ADMIN}):")
             print(fresh)
+
+
+@app.command("verify")
+def verify_command(
+    position: Annotated[
+        int | None, typer.Option(min=0, help="Check only the first POSITION events (a filed head's position)")
+    ] = None,
+    hash_: Annotated[
+        str | None, typer.Option("--hash", help="The head hash the first POSITION events must still end in")
+    ] = None,
+) -> None:
+    """Recompute the integrity chain; exit 1 and name the first broken seq if it breaks."""
+    from governance.integrity import verify
+
+    if hash_ is not None and position is None:
+        console.print("[red]--hash needs --position:[/red] the position the head hash was taken at", soft_wrap=True)
+        raise typer.Exit(2)
+    with opened() as ledger:
+        result = verify(ledger, position=position, expected_hash=hash_)
+    print(orjson.dumps(result.as_dict()).decode())
+    if result.ok:
+        console.print(f"The chain is intact: {result.checked} events, head hash {result.head_hash}.", soft_wrap=True)
+        return
+    where = f"at seq {result.broken_at}" if result.broken_at is not None else "at its head"
+    console.print(f"[red]The chain breaks {where}:[/red] {result.reason}", soft_wrap=True)
+    raise typer.Exit(1)
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[str, typer.Argument(help="A §7 file of JSON lines; - reads standard input")],
+) -> None:
+    """Import another system's history (§7): all lines, or none and the first bad line."""
+    import shutil
+    import sys
+    import tempfile
+
+    from governance.exchange import ImportRefused, import_stream
+
+    with opened() as ledger, tempfile.TemporaryFile() as spooled:
+        try:
+            if file == "-":
+                # Standard input is spooled first: the append lock is not held while it trickles in.
+                shutil.copyfileobj(sys.stdin.buffer, spooled)
+                spooled.seek(0)
+                imported = import_stream(ledger, spooled)
+            else:
+                try:
+                    stream = open(file, "rb")  # noqa: SIM115 - closed below
+                except OSError as error:
+                    console.print(f"[red]cannot read {file}:[/red] {error}", soft_wrap=True)
+                    raise typer.Exit(2) from error
+                with stream:
+                    imported = import_stream(ledger, stream)
+        except ImportRefused as refusal:
+            console.print(f"[red]Refused at line {refusal.line}:[/red] {refusal.reason}", soft_wrap=True)
+            console.print("Nothing was imported.", soft_wrap=True)
+            raise typer.Exit(1) from refusal
+    print(f"Imported {imported.imported} events; the log is at position {imported.position}, head hash {imported.head_hash}.")
+
+
+@app.command("export")
+def export_command(
+    output: Annotated[str, typer.Option("-o", "--output", help="Where to write; - (the default) is standard output")] = "-",
+) -> None:
+    """Export the whole log in the exchange format of §7, one event per line."""
+    import os
+    import sys
+
+    from governance.exchange import export_to
+
+    with opened() as ledger:
+        if output == "-":
+            count = export_to(ledger, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        else:
+            partial = f"{output}.partial"
+            try:
+                with open(partial, "wb") as stream:
+                    count = export_to(ledger, stream)
+                os.replace(partial, output)
+            except OSError as error:
+                console.print(f"[red]cannot write {output}:[/red] {error}", soft_wrap=True)
+                raise typer.Exit(2) from error
+    console.print(f"Exported {count} events.", soft_wrap=True)
+
+
+@app.command()
+def rebuild(
+    restart: Annotated[bool, typer.Option("--restart", help="Start over even if an interrupted rebuild can resume")] = False,
+) -> None:
+    """Drop every read model and rebuild it from the log (an interrupted rebuild resumes)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from governance.projections.runner import ReadModels
+
+    with opened() as ledger:
+        models = ReadModels(ledger)
+        try:
+            total = ledger.position()
+            columns = (TextColumn("rebuilding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+            with Progress(*columns, console=console) as progress:
+                task = progress.add_task("rebuild", total=total)
+                position = models.rebuild(progress=lambda applied: progress.update(task, completed=applied), restart=restart)
+                progress.update(task, completed=position)
+        finally:
+            models.close()
+    console.print(f"Rebuilt the read models from {position} events.")
+
+
+@app.command()
+def report(
+    tertial: Annotated[str, typer.Argument(help="The tertial, written YYYY-Tn (T1 Jan–Apr, T2 May–Aug, T3 Sep–Dec)")],
+    known_at: Annotated[
+        str | None, typer.Option("--known-at", help="As known at this instant (RFC 3339) or the end of this day")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="html, md or json")] = "md",
+    output: Annotated[str, typer.Option("-o", "--output", help="Write to this file ('-' is stdout)")] = "-",
+    organisation: Annotated[str | None, typer.Option(help="Only this organisation's projects and risks")] = None,
+) -> None:
+    """The tertial report, with the log's position and head hash a board can file."""
+    from governance.projections.reads import tertial_report
+    from governance.projections.report import FORMATS, render
+    from governance.projections.runner import ReadModels
+    from governance.timemodel import Tertial, TimeFormatError, parse_known_at
+
+    if fmt not in FORMATS:
+        console.print(f"[red]unknown format {fmt!r}:[/red] one of {', '.join(FORMATS)}")
+        raise typer.Exit(2)
+    with opened() as ledger:
+        try:
+            period = Tertial.parse(tertial)
+            moment = parse_known_at(known_at, ledger.clock())
+        except TimeFormatError as error:
+            console.print(f"[red]invalid time:[/red] {error}")
+            raise typer.Exit(2) from error
+        models = ReadModels(ledger)
+        try:
+            text = render(tertial_report(models, period, known_at=moment, organisation=organisation), fmt)
+        finally:
+            models.close()
+    if output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(output).write_text(text, encoding="utf-8")
+        console.print(f"Wrote the {fmt} report of {period} to {output}.")
 
 
 def main() -> None:

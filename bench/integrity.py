@@ -1,0 +1,411 @@
+"""Verify, export and import rates of the ledger on SQLite and PostgreSQL, beside a raw
+read-and-decode baseline, and the memory an export takes.
+
+On each store, in one run, it fills an empty ledger with the synthetic history of
+`append_replay.py` (imported in chunks of `--chunk` lines), then measures:
+
+1. baseline: events/s for a plain keyset-paged SELECT of the log joined with the stored
+   events (every column an export or a verify reads), in `seq` order, with the same page
+   size and driver, each state decoded by `orjson.loads`;
+2. verify: events/s for `integrity.verify` over the whole log;
+3. export: events/s for `exchange.export_to` into a sink that only counts bytes, and the
+   export's memory, measured in a process of its own: the growth of its resident set
+   (sampled every 5 ms) and the peak of Python allocations (tracemalloc, in a second
+   export), for a tenth of the log (at least two pages) and for all of it, so that flat
+   memory shows as two equal figures;
+4. import: events/s for `exchange.import_stream` of the export of the first
+   `--import-events` events (every log field stated, as a migration brings them) into a
+   fresh empty store, each run on a new one.
+
+Every rate is the median of `--repeat` runs, with min, max and the ratio to the
+baseline's median. Nothing is asserted: the figures are printed.
+
+    .venv/bin/python bench/integrity.py                      # 1,000,000 events, 100,000 imported
+    .venv/bin/python bench/integrity.py --events 20000 --import-events 5000 --repeat 2
+
+PostgreSQL comes from `--postgres-url` (default `GOVERNANCE_TEST_POSTGRES_URL`, else
+postgresql://postgres@127.0.0.1:5432/test); each store uses a schema of its own, dropped
+at the end. SQLite uses files in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tracemalloc
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+import orjson
+import psycopg
+from psycopg import sql
+from rich.console import Console
+from rich.table import Table
+
+from append_replay import ACTOR, DEFAULT_POSTGRES_URL, SyntheticHistory
+from governance.application import Ledger
+from governance.exchange import export_chunks, export_to, import_stream
+from governance.integrity import verify
+from governance.store.log import PAGE_SIZE, utc_now
+from governance.timemodel import oslo_day
+
+RAW_COLUMNS = (
+    "l.seq, l.event_id, l.subject, l.type, e.originator_version, l.effective_on, l.recorded_at,"
+    " l.actor, e.state, l.prev_hash, l.hash"
+)
+
+
+# ---------------------------------------------------------------------------------------
+# Stores
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Store:
+    """An empty ledger, and a raw reader of its log through the same driver."""
+
+    name: str
+    ledger: Ledger
+    raw_read: Callable[[], int]
+
+
+@contextmanager
+def sqlite_store(directory: str) -> Iterator[Store]:
+    path = os.path.join(directory, f"ledger-{uuid.uuid4().hex[:8]}.db")
+    ledger = Ledger(f"sqlite:///{path}")
+    connection = sqlite3.connect(path)
+    events = ledger.recorder.events_table_name  # type: ignore[attr-defined]
+    statement = (
+        f"SELECT {RAW_COLUMNS} FROM ledger_log l JOIN {events} e ON e.rowid = l.notification_id"  # noqa: S608
+        " WHERE l.seq > ? ORDER BY l.seq LIMIT ?"
+    )
+
+    def read() -> int:
+        count, last = 0, 0
+        while True:
+            rows = connection.execute(statement, (last, PAGE_SIZE)).fetchall()
+            for row in rows:
+                orjson.loads(row[8])
+            count += len(rows)
+            if len(rows) < PAGE_SIZE:
+                return count
+            last = rows[-1][0]
+
+    try:
+        yield Store("sqlite", ledger, read)
+    finally:
+        connection.close()
+        ledger.close()
+
+
+@contextmanager
+def postgres_store(url: str) -> Iterator[Store]:
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    separator = "&" if "?" in url else "?"
+    ledger: Ledger | None = None
+    connection: psycopg.Connection[Any] | None = None
+    try:
+        ledger = Ledger(f"{url}{separator}schema={schema}")
+        connection = psycopg.connect(url, autocommit=True)
+        statement = sql.SQL(
+            "SELECT " + RAW_COLUMNS + " FROM {}.ledger_log l JOIN {}.{} e ON e.notification_id = l.notification_id"
+            " WHERE l.seq > %s ORDER BY l.seq LIMIT %s"
+        ).format(sql.Identifier(schema), sql.Identifier(schema), sql.Identifier(ledger.recorder.events_table_name))  # type: ignore[attr-defined]
+        reader = connection
+
+        def read() -> int:
+            count, last = 0, 0
+            with reader.cursor() as cursor:
+                while True:
+                    rows = cursor.execute(statement, (last, PAGE_SIZE), prepare=True).fetchall()
+                    for row in rows:
+                        orjson.loads(row[8])
+                    count += len(rows)
+                    if len(rows) < PAGE_SIZE:
+                        return count
+                    last = rows[-1][0]
+
+        yield Store("postgres", ledger, read)
+    finally:
+        if connection is not None:
+            connection.close()
+        if ledger is not None:
+            ledger.close()
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+# ---------------------------------------------------------------------------------------
+# Filling and measuring
+# ---------------------------------------------------------------------------------------
+
+
+def fill(ledger: Ledger, events: int, *, chunk: int, seed: int, console: Console) -> float:
+    """Import the synthetic history in chunks of `chunk` lines; the seconds it took."""
+    history = iter(SyntheticHistory(events, today=oslo_day(utc_now()), seed=seed))
+    started = time.perf_counter()
+    done = 0
+    while done < events:
+        lines = bytearray()
+        for command in islice(history, chunk):
+            line = {"subject": str(command.subject), "type": command.type, "effective_on": command.effective_on}
+            lines += orjson.dumps({**line, "actor": ACTOR, "data": command.fields}) + b"\n"
+        done = import_stream(ledger, io.BytesIO(bytes(lines))).position
+        console.print(f"  filled {done:,} of {events:,} events ({done / (time.perf_counter() - started):,.0f} ev/s)", highlight=False)
+    return time.perf_counter() - started
+
+
+class Discard(io.RawIOBase):
+    """A sink that only counts what is written to it."""
+
+    def __init__(self) -> None:
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.size += len(data)
+        return len(data)
+
+
+def resident_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@dataclass
+class Memory:
+    events: int
+    rss_growth: int
+    python_peak: int
+
+
+def export_memory(url: str, until: int) -> Memory:
+    """The export of the first `until` events measured in a process of its own, so that
+    what filling the store left in this one does not hide its growth."""
+    output = subprocess.run(
+        [sys.executable, __file__, "--export-memory", url, str(until)], check=True, capture_output=True, text=True
+    ).stdout
+    measured = orjson.loads(output.strip().splitlines()[-1])
+    return Memory(until, measured["rss_growth"], measured["python_peak"])
+
+
+def measure_export_memory(url: str, until: int) -> None:
+    """In the measuring process: the growth of the resident set while exporting (sampled
+    every 5 ms), then the peak of Python allocations in a second, traced export."""
+    ledger = Ledger(url)
+    next(export_chunks(ledger, until=1), None)  # connections and modules warmed up
+    before = peak = resident_bytes()
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, resident_bytes())
+            time.sleep(0.005)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    export_to_discard(ledger, until)
+    stop.set()
+    sampler.join()
+    peak = max(peak, resident_bytes())
+    tracemalloc.start()
+    export_to_discard(ledger, until)
+    python_peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    ledger.close()
+    print(orjson.dumps({"rss_growth": peak - before, "python_peak": python_peak}).decode())
+
+
+def export_to_discard(ledger: Ledger, until: int) -> int:
+    sink = Discard()
+    for chunk in export_chunks(ledger, until=until):
+        sink.write(chunk)
+    return sink.size
+
+
+@dataclass
+class Rates:
+    values: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values)
+
+
+def timed(run: Callable[[], int]) -> float:
+    started = time.perf_counter()
+    count = run()
+    return count / (time.perf_counter() - started)
+
+
+@dataclass
+class StoreResult:
+    name: str
+    events: int
+    fill_seconds: float
+    rates: dict[str, Rates]
+    imported: int
+    memory: list[Memory]
+    export_bytes: int
+
+
+def bench_store(store: Store, args: argparse.Namespace, open_fresh: Callable[[], Any], console: Console) -> StoreResult:
+    ledger = store.ledger
+    console.print(f"{store.name}: filling with {args.events:,} events …", highlight=False)
+    fill_seconds = fill(ledger, args.events, chunk=args.chunk, seed=args.seed, console=console)
+    head = ledger.head_hash(args.events)
+    sink = Discard()
+
+    def run_verify() -> int:
+        result = verify(ledger)
+        if not result.ok or result.head_hash != head:
+            raise RuntimeError(f"verify failed: {result}")
+        return result.checked
+
+    def run_export() -> int:
+        nonlocal sink
+        sink = Discard()
+        return export_to(ledger, sink)
+
+    rates = {name: Rates() for name in ("raw", "verify", "export", "import")}
+    readers = {"raw": store.raw_read, "verify": run_verify, "export": run_export}
+    for _ in range(args.repeat):
+        for name, read in readers.items():
+            rates[name].values.append(timed(read))
+
+    imported = min(args.import_events, args.events)
+    with tempfile.TemporaryFile() as exported:
+        for chunk in export_chunks(ledger, until=imported):
+            exported.write(chunk)
+        for run in range(args.repeat):
+            with open_fresh() as fresh:
+                exported.seek(0)
+                started = time.perf_counter()
+                result = import_stream(fresh.ledger, exported)  # type: ignore[arg-type]
+                rates["import"].values.append(result.imported / (time.perf_counter() - started))
+                if result.head_hash != ledger.head_hash(imported):
+                    raise RuntimeError("the imported history does not end in the exported head")
+            console.print(f"  import run {run + 1}: {rates['import'].values[-1]:,.0f} ev/s", highlight=False)
+
+    tenth = min(args.events, max(args.events // 10, 2 * PAGE_SIZE))
+    memory = [export_memory(ledger.url, tenth), export_memory(ledger.url, args.events)]
+    return StoreResult(store.name, args.events, fill_seconds, rates, imported, memory, sink.size)
+
+
+# ---------------------------------------------------------------------------------------
+# Reporting
+# ---------------------------------------------------------------------------------------
+
+LABELS = {
+    "raw": "baseline: raw SELECT log ⋈ events + orjson.loads",
+    "verify": "verify: integrity.verify (whole chain)",
+    "export": "export: exchange.export_to (§7 lines)",
+    "import": "import: exchange.import_stream (fresh store)",
+}
+
+
+def report(console: Console, result: StoreResult, repeat: int) -> None:
+    table = Table(title=f"{result.name}: {result.events:,} events", title_justify="left")
+    for column in ("measurement", "events", "events/s", "min", "max", "× raw"):
+        table.add_column(column, justify="left" if column == "measurement" else "right", no_wrap=True)
+    baseline = result.rates["raw"].median
+    for key, label in LABELS.items():
+        rates = result.rates[key]
+        count = result.imported if key == "import" else result.events
+        table.add_row(
+            label,
+            f"{count:,}",
+            f"{rates.median:,.0f}",
+            f"{min(rates.values):,.0f}",
+            f"{max(rates.values):,.0f}",
+            f"{rates.median / baseline:.2f}",
+        )
+    console.print(table)
+    mib = 1024 * 1024
+    for memory in result.memory:
+        console.print(
+            f"  export of {memory.events:,} events: resident set grew {memory.rss_growth / mib:.1f} MiB,"
+            f" Python allocations peaked at {memory.python_peak / mib:.1f} MiB",
+            highlight=False,
+        )
+    console.print(
+        f"  export size {result.export_bytes / mib:,.0f} MiB ({result.export_bytes / result.events:.0f} bytes/event);"
+        f" filling took {result.fill_seconds:,.0f} s ({result.events / result.fill_seconds:,.0f} ev/s, chunked imports)",
+        highlight=False,
+    )
+    console.print(f"  rates: median of {repeat} runs; × raw = median / the raw baseline's median", highlight=False)
+
+
+def summary(result: StoreResult) -> str:
+    rates, baseline = result.rates, result.rates["raw"].median
+    growth = result.memory[-1].rss_growth / (1024 * 1024)
+    return (
+        f"{result.name}: verify {rates['verify'].median:,.0f} ev/s ({rates['verify'].median / baseline:.2f}× raw), "
+        f"export {rates['export'].median:,.0f} ev/s ({rates['export'].median / baseline:.2f}× raw, "
+        f"+{growth:.1f} MiB RSS for {result.events:,}), import {rates['import'].median:,.0f} ev/s "
+        f"({result.imported:,} events); raw {baseline:,.0f} ev/s"
+    )
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--events", type=int, default=1_000_000, help="events in the log (default 1000000)")
+    parser.add_argument("--import-events", type=int, default=100_000, help="events per import run (default 100000)")
+    parser.add_argument("--stores", default="sqlite,postgres", help="comma-separated: sqlite, postgres (default both)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement (default 3)")
+    parser.add_argument("--chunk", type=int, default=20_000, help="lines per import while filling (default 20000)")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("GOVERNANCE_TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL,
+        help="PostgreSQL server to use (fresh schemas are made and dropped)",
+    )
+    parser.add_argument("--seed", type=int, default=2016, help="seed of the synthetic history")
+    parser.add_argument("--export-memory", nargs=2, metavar=("URL", "EVENTS"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    args.stores = [name.strip() for name in args.stores.split(",") if name.strip()]
+    unknown = sorted(set(args.stores) - {"sqlite", "postgres"})
+    if unknown:
+        parser.error(f"unknown store(s): {', '.join(unknown)}")
+    if min(args.events, args.import_events, args.repeat, args.chunk) < 1:
+        parser.error("--events, --import-events, --repeat and --chunk must be positive")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.export_memory:
+        measure_export_memory(args.export_memory[0], int(args.export_memory[1]))
+        return 0
+    console = Console(width=max(Console().width, 110))
+    results = []
+    with tempfile.TemporaryDirectory(prefix="governance-bench-") as directory:
+        for name in args.stores:
+            def open_store(name: str = name) -> Any:
+                return sqlite_store(directory) if name == "sqlite" else postgres_store(args.postgres_url)
+
+            with open_store() as store:
+                result = bench_store(store, args, open_store, console)
+            report(console, result, args.repeat)
+            results.append(result)
+    for result in results:
+        console.print(summary(result), highlight=False, soft_wrap=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
