@@ -4,7 +4,6 @@ run: it never skips."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 
@@ -14,9 +13,7 @@ from psycopg import sql
 
 from governance.application import Ledger
 from support import FakeClock
-
-POSTGRES_URL = os.environ.get("GOVERNANCE_TEST_POSTGRES_URL", "")
-STORES = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
+from support.stores import POSTGRES_URL, STORES
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

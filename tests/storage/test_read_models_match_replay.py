@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 from psycopg import sql
 
 from api.app import create_app
-from conftest import POSTGRES_URL, STORES
 from governance.application import Command, Ledger
 from governance.errors import LedgerError
 from governance.keys import SubjectKey
@@ -26,6 +25,7 @@ from governance.timemodel import format_instant, parse_instant
 from governance.users import Users
 from support import VALID_FIELDS, FakeClock
 from support import readmodel_oracle as oracle
+from support.stores import POSTGRES_URL, STORES
 
 FIRST_DAY = date(2024, 1, 1)
 TERTIALS = [f"{year}-T{n}" for year in (2024, 2025) for n in (1, 2, 3)] + ["2026-T1"]

@@ -20,6 +20,7 @@ from eventsourcing.utils import Environment
 
 from governance.projections import board_cases, contracts, milestones, projects, risks
 from governance.projections.schema import Row, Table
+from governance.store.postgres import ddl_lock
 
 MODULES = (projects, milestones, risks, contracts, board_cases)
 TABLES: tuple[Table, ...] = tuple(table for module in MODULES for table in module.TABLES)
@@ -160,6 +161,10 @@ class PostgresReadModelView(ReadModelView, PostgresTrackingRecorder):
         from psycopg.sql import SQL
 
         self.sql_create_statements.extend(SQL(statement) for statement in self._ddl())  # type: ignore[arg-type]
+
+    def create_table(self) -> None:
+        with ddl_lock(self.datastore):
+            super().create_table()
 
     @contextmanager
     def transaction(self) -> Iterator[Any]:

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from eventsourcing.utils import get_topic
 
-from governance.store.postgres import PostgresLedgerRecorder
+from governance.store.postgres import DDL_LOCK, PostgresLedgerRecorder
 from governance.store.serialisation import OrjsonTranscoder, PydanticMapper
 from governance.store.sqlite import SQLiteLedgerRecorder
 
@@ -61,6 +61,8 @@ def store_env(url: str) -> dict[str, str]:
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
             "POSTGRES_SCHEMA": query.get("schema", [""])[0],
             "POSTGRES_CONNECT_TIMEOUT": "10",
+            # The library's 5 s would end a batch whose hashing runs between statements.
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "60",
             "APPLICATION_RECORDER_TOPIC": get_topic(PostgresLedgerRecorder),
         }
     raise DatabaseURLError(f"unsupported database URL {url!r}: use sqlite:///... or postgresql://...")
@@ -83,4 +85,6 @@ def prepare_store(env: dict[str, str]) -> None:
         connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "10")),
         autocommit=True,
     ) as connection:
+        connection.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK,))
         connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        connection.execute("SELECT pg_advisory_unlock(%s)", (DDL_LOCK,))

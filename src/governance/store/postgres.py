@@ -54,12 +54,31 @@ LEDGER_TABLES = (
 )
 
 
+DDL_LOCK = 0x676F76  # pg_advisory_lock key: one creator of tables at a time
+
+
+@contextmanager
+def ddl_lock(datastore: PostgresDatastore) -> Iterator[None]:
+    with datastore.get_connection() as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (DDL_LOCK,))
+
+
 class PostgresLedgerRecorder(LedgerLogRecorder, PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
         schema = Identifier(self.datastore.schema)
         for statement in LEDGER_TABLES:
             self.sql_create_statements.append(SQL(statement).format(schema=schema))  # type: ignore[arg-type]
+
+    def create_table(self) -> None:
+        # Processes that start together would otherwise race on the same DDL and fail
+        # with "tuple concurrently updated"; they take turns instead.
+        with ddl_lock(self.datastore):
+            super().create_table()
 
     def _sql(self, template: str) -> str:
         schema = self.datastore.schema.replace('"', '""')
