@@ -10,6 +10,7 @@ only then applies it. The `data` of an event is exactly its DOMAIN.md §3 fields
 from __future__ import annotations
 
 from collections.abc import Iterable
+from bisect import bisect_right
 from copy import copy
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime
@@ -26,7 +27,7 @@ from eventsourcing.utils import get_topic
 from pydantic import BaseModel, ConfigDict, Field
 
 from governance.errors import LifecycleViolation
-from governance.timemodel import fold
+from governance.timemodel import effective_order, fold
 from governance.values import Day
 
 LIBRARY_FIELDS = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic"})
@@ -66,25 +67,43 @@ class Aggregate(BaseAggregate[UUID]):
             raise NotImplementedError
 
         def apply(self, aggregate: Aggregate) -> None:
-            aggregate._history.append(self)
-            aggregate._latest_day = max(aggregate._latest_day, self.effective_on)
-            aggregate._current = None
+            aggregate._accept(self)
+
+    CHECKPOINT_EVERY = 64
 
     def __init__(self) -> None:
         self._history: list[Aggregate.Event] = []
-        self._latest_day = date.min
+        self._ordered: list[Aggregate.Event] = []
+        """The events in (`effective_on`, version) order: the order they fold in."""
+        self._order_keys: list[tuple[date, int]] = []
         self._current: Any = None
         """The fold of every event, kept so that an event later than all others (the
         usual case) is checked by one step of the fold rather than all of it."""
+        self._checkpoints: list[Any] = []
+        """The state after every `CHECKPOINT_EVERY` events of `_ordered`, so that a
+        backdated event is checked by folding from the last checkpoint before its day,
+        not from the subject's creation."""
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Aggregate:
-        # Events are immutable, so a copy of the list is a deep enough copy; the folded
-        # state is not, and commands change it in place.
+        # Events are immutable, so copies of the lists are deep enough; the folded state
+        # is not, since commands change it in place (checkpoints are only ever cloned).
         clone = copy(self)
         clone._history = list(self._history)
+        clone._ordered = list(self._ordered)
+        clone._order_keys = list(self._order_keys)
+        clone._checkpoints = list(self._checkpoints)
         clone._pending_events = list(self._pending_events)
         clone._current = clone_state(self._current)
         return clone
+
+    def _accept(self, event: Aggregate.Event) -> None:
+        self._history.append(event)
+        key = effective_order(event)
+        position = bisect_right(self._order_keys, key)
+        self._ordered.insert(position, event)
+        self._order_keys.insert(position, key)
+        del self._checkpoints[position // self.CHECKPOINT_EVERY :]
+        self._current = None
 
     @property
     def history(self) -> tuple[Aggregate.Event, ...]:
@@ -103,7 +122,8 @@ class Aggregate(BaseAggregate[UUID]):
 
     def state(self, *, as_of: date | None = None, version: int | None = None) -> Any:
         """The state folded from the events up to `version` (all by default), at `as_of`."""
-        if (version is None or version >= self.version) and (as_of is None or as_of >= self._latest_day):
+        latest_day = self._ordered[-1].effective_on if self._ordered else date.min
+        if (version is None or version >= self.version) and (as_of is None or as_of >= latest_day):
             return self.current()
         events: Iterable[Aggregate.Event] = self._history
         if version is not None:
@@ -113,8 +133,22 @@ class Aggregate(BaseAggregate[UUID]):
     def current(self) -> Any:
         """The state with every event applied (what commands are checked against)."""
         if self._current is None:
-            self._current = fold(self._history, self.evolve)
+            self._current, self._checkpoints = self._fold_ordered(self._ordered)
         return self._current
+
+    def _fold_ordered(self, ordered: list[Aggregate.Event], inserted: int | None = None) -> tuple[Any, list[Any]]:
+        """Fold events already in effective order, from the last checkpoint still valid
+        (before `inserted`, the position of a new event), taking new checkpoints as it
+        goes; the final state and every checkpoint."""
+        every = self.CHECKPOINT_EVERY
+        valid = len(self._checkpoints) if inserted is None else min(len(self._checkpoints), inserted // every)
+        checkpoints = self._checkpoints[:valid]
+        state = clone_state(checkpoints[-1]) if checkpoints else None
+        for position in range(valid * every, len(ordered)):
+            state = self.evolve(state, ordered[position])
+            if (position + 1) % every == 0:
+                checkpoints.append(clone_state(state))
+        return state, checkpoints
 
     @classmethod
     def create(cls, subject_id: UUID, event_class: type[Created], **fields: Any) -> Aggregate:
@@ -135,18 +169,23 @@ class Aggregate(BaseAggregate[UUID]):
         """Build the next event and accept it only if the lifecycle stays valid with the
         event placed at its effective day; a refused event changes nothing."""
         event = event_class(originator_id=self.id, originator_version=self.version + 1, **fields)
-        if event.effective_on >= self._latest_day:
+        position = bisect_right(self._order_keys, effective_order(event))
+        if position == len(self._ordered):
             # It folds last: one step of the fold checks it. Should a refused event
             # have changed the state before its guard failed, the state is folded anew.
             try:
-                state = self.evolve(self.current(), event)
+                state, checkpoints = self.evolve(self.current(), event), self._checkpoints
             except Exception:
                 self._current = None
                 raise
         else:
-            state = fold([*self._history, event], self.evolve)
+            # Backdated: every event after it is checked again, from the checkpoint before it.
+            ordered = [*self._ordered[:position], event, *self._ordered[position:]]
+            state, checkpoints = self._fold_ordered(ordered, inserted=position)
         event.mutate(self)
-        self._current = state
+        self._current, self._checkpoints = state, checkpoints
+        if len(self._ordered) % self.CHECKPOINT_EVERY == 0 and len(checkpoints) == len(self._ordered) // self.CHECKPOINT_EVERY - 1:
+            self._checkpoints.append(clone_state(state))
         self.pending_events.append(event)
         return event
 

@@ -11,6 +11,8 @@ reached yet helps it along.
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -21,7 +23,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 
 from governance.application import Ledger
 from governance.projections import board_cases
-from governance.projections.schema import Fact, Handler
+from governance.projections.schema import Fact, Handler, Row
 from governance.projections.view import MODULES, VERSION, ReadModelView, empty_tables, open_view
 
 BATCH = 10_000
@@ -49,6 +51,13 @@ def facts_of(seq: int, subject: str, type_: str, state: dict[str, Any], raw: byt
     if type_ in board_cases.CITING_TYPES:
         facts = facts + board_cases.citations(seq, state)
     return facts
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: dict[str, list[Row]]
+    last_seq: int
+    last_notification_id: int
 
 
 class ReadModels:
@@ -79,32 +88,50 @@ class ReadModels:
             return self._catch_up(until, progress)
 
     def _catch_up(self, until: int | None, progress: Callable[[int], None] | None = None) -> int:
+        """Apply page after page; while one page is written, the next is read and turned
+        into fact rows in another thread (the store's driver works without the GIL)."""
         self.applied = self.view.state()[0]
-        while until is None or self.applied < until:
-            rows = self.ledger.log.projection_rows(after=self.applied, limit=BATCH)
-            if not rows:
-                break
-            self._apply(rows)
-            with self._progress:
-                self._progress.notify_all()
-            if progress is not None:
-                progress(self.applied)
+        with ThreadPoolExecutor(1, thread_name_prefix="read-models-reader") as reader:
+            upcoming = reader.submit(self._prepare, self.applied)
+            while until is None or self.applied < until:
+                page = upcoming.result()
+                if page is None:
+                    break
+                upcoming = reader.submit(self._prepare, page.last_seq)
+                if not self._store(page):
+                    # Another process applied these events first: go on from where it got.
+                    upcoming.cancel()
+                    upcoming = reader.submit(self._prepare, self.applied)
+                    continue
+                with self._progress:
+                    self._progress.notify_all()
+                if progress is not None:
+                    progress(self.applied)
+            upcoming.cancel()
         return self.applied
 
-    def _apply(self, rows: list[Any]) -> None:
+    def _prepare(self, after: int) -> Page | None:
+        """The fact rows of the next page of the log after `after`."""
+        rows = self.ledger.log.projection_rows(after=after, limit=BATCH)
+        if not rows:
+            return None
         decode = orjson.loads
         grouped = empty_tables()
         for seq, _, subject, type_, raw in rows:
             for table, values in facts_of(seq, subject, type_, decode(raw), raw):
                 grouped[table].append(values)
         last_seq, last_notification_id = rows[-1][:2]
+        return Page(grouped, last_seq, last_notification_id)
+
+    def _store(self, page: Page) -> bool:
+        """Commit a page with its tracking record; False if another process was first."""
         try:
-            self.view.apply(grouped, Tracking(self.ledger.name, last_notification_id), last_seq)
+            self.view.apply(page.rows, Tracking(self.ledger.name, page.last_notification_id), page.last_seq)
         except IntegrityError:
-            # Another process applied these events first; carry on from where it got.
             self.applied = self.view.state()[0]
-            return
-        self.applied = last_seq
+            return False
+        self.applied = page.last_seq
+        return True
 
     def rebuild(self, *, progress: Callable[[int], None] | None = None, restart: bool = False) -> int:
         """Drop every read model and apply the whole log again. An interrupted rebuild
