@@ -255,3 +255,7 @@ def report(
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

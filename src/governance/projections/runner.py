@@ -29,6 +29,7 @@ from governance.projections.view import MODULES, VERSION, ReadModelView, empty_t
 BATCH = 10_000
 CACHE_SIZE = 256
 POLL_SECONDS = 0.5
+GATHER_SECONDS = 0.02
 
 T = TypeVar("T")
 
@@ -197,7 +198,10 @@ class ReadModels:
                 self.catch_up()
             except Exception:  # noqa: BLE001 - a failed pass is retried on the next
                 self._stop.wait(POLL_SECONDS)
-            self._wake.wait(POLL_SECONDS)
+            if self._wake.wait(POLL_SECONDS):
+                # Let a burst of appends gather into one page (a reader that cannot
+                # wait applies what it needs itself).
+                self._stop.wait(GATHER_SECONDS)
             self._wake.clear()
 
     def close(self) -> None:
