@@ -33,6 +33,13 @@ class TimeFormatError(ValueError):
 
 def parse_day(text: str) -> date:
     """A calendar day written `YYYY-MM-DD`, nothing else."""
+    if isinstance(text, str) and len(text) == 10 and text[4] == "-" and text[7] == "-" and text.isascii():
+        try:
+            # Only the shape above gets here, so no other ISO 8601 form ("2025-W01-1",
+            # "20250601") can slip through the C parser's broader reading.
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
     match = _DAY.match(text) if isinstance(text, str) else None
     if match is None:
         raise TimeFormatError("must be a date written YYYY-MM-DD")

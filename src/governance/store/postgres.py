@@ -20,7 +20,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from governance.store.log import IdempotencyRecord, LedgerLogRecorder, PendingEntry, chain_entries
+from governance.store.log import IdempotencyRecord, LedgerLogRecorder, PendingEntry, Tail, chain_entries
 
 LEDGER_TABLES = (
     "CREATE TABLE IF NOT EXISTS {schema}.ledger_log ("
@@ -112,6 +112,20 @@ class PostgresLedgerRecorder(LedgerLogRecorder, PostgresApplicationRecorder):
         moment: datetime = row["now"]
         return moment
 
+    def _tail_and_now(self, curs: Any) -> tuple[Tail, datetime]:
+        """The log's tail and the server's clock, in one round trip."""
+        if self.clock is not None:
+            return self._select_tail(curs), self.clock()
+        curs.execute(
+            self._sql(
+                "SELECT clock_timestamp() AS now, t.seq, t.hash, t.recorded_at FROM (SELECT 1) AS one"
+                " LEFT JOIN (SELECT seq, hash, recorded_at FROM {log} ORDER BY seq DESC LIMIT 1) AS t ON true"
+            )
+        )
+        row = curs.fetchone()
+        tail = Tail() if row["seq"] is None else Tail(row["seq"], row["hash"], row["recorded_at"])
+        return tail, row["now"]
+
     @contextmanager
     def write_transaction(self) -> Iterator[Cursor[DictRow]]:
         """A transaction holding the append lock from its first statement."""
@@ -128,7 +142,7 @@ class PostgresLedgerRecorder(LedgerLogRecorder, PostgresApplicationRecorder):
         entries: Sequence[PendingEntry] = kwargs.get("log_entries") or ()
         assert len(entries) == len(stored_events), "every stored event needs its log entry"
         self._notify_channel(curs)
-        chain_entries(entries, self._select_tail(curs), self.now(curs), expected_tail=kwargs.get("expected_tail"))
+        chain_entries(entries, *self._tail_and_now(curs), expected_tail=kwargs.get("expected_tail"))
         PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events)
         notification_ids = [row["notification_id"] for row in curs.fetchall()]
         self._insert_log(curs, entries, notification_ids)
