@@ -14,10 +14,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from api.examples import EXAMPLES
 from governance.base import NOT_DATA
 from governance.events import EVENT_TYPES
 from governance.values import Day, Key
-from api.examples import EXAMPLES
 
 
 def _fields_of(event_type: str, *, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:

@@ -5,15 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from eventsourcing.persistence import OperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from eventsourcing.persistence import OperationalError
 from starlette.exceptions import HTTPException
 
 from api.auth import Forbidden, NotAuthenticated
+from api.parameters import InvalidParameter
 from api.responses import ProblemResponse, field_error, problem
-from api.writes import InvalidParameter
-from governance.projections.runner import ReadModelsBehind
 from governance.errors import (
     ConcurrentAppend,
     IdempotencyConflict,
@@ -24,6 +23,7 @@ from governance.errors import (
     SubjectNotFound,
     VersionMismatch,
 )
+from governance.projections.runner import ReadModelsBehind
 
 log = logging.getLogger("governance.api")
 

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Query
 
 from api.auth import LedgerDep
-from api.writes import InvalidQuery
+from api.parameters import InvalidQuery
 from governance.timemodel import TimeFormatError, format_instant, parse_as_of, parse_known_at
 
 

@@ -11,6 +11,7 @@ from fastapi import Request
 from pydantic import BaseModel
 
 from api.auth import authorize_write
+from api.parameters import InvalidHeader
 from api.responses import OrjsonResponse
 from governance.application import Command, Ledger, Recorded
 from governance.chain import canonical_json
@@ -30,25 +31,6 @@ PATHS = {
     "contract": "/contracts/{}",
     "board-case": "/board-cases/{}",
 }
-
-
-class InvalidParameter(Exception):
-    """A header or query parameter the ledger cannot read."""
-
-    location = "query"
-
-    def __init__(self, name: str, msg: str) -> None:
-        super().__init__(f"{name}: {msg}")
-        self.name = name
-        self.msg = msg
-
-
-class InvalidHeader(InvalidParameter):
-    location = "header"
-
-
-class InvalidQuery(InvalidParameter):
-    location = "query"
 
 
 def subject_in_path(kind: Kind, *parts: str) -> SubjectKey:

@@ -9,8 +9,8 @@ only then applies it. The `data` of an event is exactly its DOMAIN.md §3 fields
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from bisect import bisect_right
+from collections.abc import Iterable
 from copy import copy
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from governance.application import Ledger
-from governance.chain import ZERO_HASH, event_hash
 from governance.base import NOT_DATA
+from governance.chain import ZERO_HASH, event_hash
 from governance.events import KIND_OF_TYPE
 from governance.keys import KeyFormatError, SubjectKey
 from governance.store.log import PAGE_SIZE

@@ -114,7 +114,7 @@ def test_verify_answers_the_chains_head(client: TestClient, as_: Any, ledger: Le
 
 def test_verify_with_a_filed_head(client: TestClient, as_: Any) -> None:
     written = tell_story(client, as_["secretariat"])
-    ask = lambda **params: client.get("/verify", params=params, headers=as_["auditor"])  # noqa: E731
+    ask = lambda **params: client.get("/verify", params=params, headers=as_["auditor"])
 
     filed = ask(position=10, hash=written[9]["hash"]).json()
     assert (filed["ok"], filed["checked"], filed["head_hash"]) == (True, 10, written[9]["hash"])

@@ -21,7 +21,7 @@ from support.story import tell_story
 def kak(client: TestClient, as_: Any, clock: FakeClock) -> dict[str, Any]:
     """KAK with a risk assessed three times, one assessment backdated and recorded a day later."""
     headers = as_["secretariat"]
-    post = lambda path, body: client.post(path, json=body, headers=headers).json()  # noqa: E731
+    post = lambda path, body: client.post(path, json=body, headers=headers).json()
     post("/projects", EXAMPLES["ProjectRegistered"])
     identified = post("/risks", {**EXAMPLES["RiskIdentified"], "effective_on": "2025-01-15"})
     march = post("/risks/OR-821/assessments", {"probability": 2, "consequence": 4, "effective_on": "2025-03-01"})

@@ -13,6 +13,7 @@ from governance.application import Ledger
 from governance.chain import event_hash
 from support.story import STORY
 
+
 def test_every_write_path_records_one_event_and_answers_with_it(client: TestClient, as_: Any) -> None:
     seen_types = set()
     for seq, (path, event_type, body) in enumerate(STORY, start=1):

@@ -3,6 +3,7 @@ gaps, `recorded_at` never decreasing, the chain unbroken, and no lost or doubled
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 
 from governance.application import Ledger
@@ -42,7 +43,7 @@ def test_concurrent_writers_keep_the_log_gap_free_ordered_and_chained(store_url:
 
     envelopes = list(ledger.envelopes())
     assert [e["seq"] for e in envelopes] == list(range(1, 1 + WRITERS * EVENTS_PER_WRITER + 1))
-    assert all(a["recorded_at"] <= b["recorded_at"] for a, b in zip(envelopes, envelopes[1:]))
+    assert all(a["recorded_at"] <= b["recorded_at"] for a, b in itertools.pairwise(envelopes))
     previous = ZERO_HASH
     for envelope in envelopes:
         assert envelope["prev_hash"] == previous

@@ -31,7 +31,14 @@ from governance.application import Ledger
 from governance.chain import ENVELOPE_FIELDS, ZERO_HASH, event_hash
 from governance.context import acting_as
 from governance.events import EVENT_TYPES
-from governance.exchange import MAX_LINE_BYTES, Imported, ImportRefused, export_lines, export_to, import_stream
+from governance.exchange import (
+    MAX_LINE_BYTES,
+    Imported,
+    ImportRefused,
+    export_lines,
+    export_to,
+    import_stream,
+)
 from governance.integrity import verify
 from governance.keys import SubjectKey
 from governance.timemodel import format_instant, parse_instant

@@ -154,8 +154,7 @@ def test_a_read_past_what_the_read_models_can_apply_in_time_is_refused(
     ledger: Ledger, models: ReadModels
 ) -> None:
     _history(ledger, risks=2)
-    with models._apply_lock:  # another thread is (slowly) applying
-        with pytest.raises(ReadModelsBehind):
-            models.ensure(ledger.position(), timeout=0.2)
+    with models._apply_lock, pytest.raises(ReadModelsBehind):  # another thread is (slowly) applying
+        models.ensure(ledger.position(), timeout=0.2)
     models.ensure(ledger.position(), timeout=0.2)
     assert models.applied == ledger.position()

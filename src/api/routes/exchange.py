@@ -12,9 +12,9 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Admin, LedgerDep, LogReader
+from api.parameters import InvalidQuery
 from api.problems import PROBLEMS, READ_PROBLEMS
 from api.responses import OrjsonResponse, ProblemResponse, field_error, problem
-from api.writes import InvalidQuery
 from governance.exchange import MEDIA_TYPE, ImportRefused, export_chunks, import_stream
 from governance.integrity import verify
 
@@ -52,7 +52,7 @@ def verify_chain(
     position: Annotated[
         int | None, Query(ge=0, description="Check only the first `position` events (a filed head's position)")
     ] = None,
-    hash: Annotated[  # noqa: A002 - the parameter's name in the contract
+    hash: Annotated[
         str | None,
         Query(pattern="^[0-9a-fA-F]{64}$", description="The head hash the first `position` events must still end in"),
     ] = None,

@@ -12,16 +12,17 @@ from pydantic import BaseModel
 
 from api.auth import CurrentUser, LedgerDep, LogReader
 from api.bodies import Envelope
+from api.parameters import InvalidQuery
 from api.problems import READ_PROBLEMS
 from api.reading import At
 from api.responses import OrjsonResponse
-from api.writes import InvalidQuery, subject_in_path
+from api.writes import subject_in_path
 from governance.application import Ledger
 from governance.errors import SubjectNotFound
 from governance.projections.audit import DEFAULT_LIMIT, MAX_LIMIT, AuditFilter, BadCursor, audit_page
+from governance.projections.reads import status_report, tertial_report
 from governance.projections.reconstruction import reconstruction
 from governance.projections.runner import ReadModels
-from governance.projections.reads import status_report, tertial_report
 from governance.timemodel import (
     Tertial,
     TimeFormatError,
@@ -121,7 +122,7 @@ def read_audit(
     ledger: LedgerDep,
     subject: str | None = None,
     actor: str | None = None,
-    type: str | None = None,  # noqa: A002 - the contract's name
+    type: str | None = None,
     recorded_from: str | None = None,
     recorded_to: str | None = None,
     effective_from: str | None = None,

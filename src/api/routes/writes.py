@@ -53,7 +53,6 @@ BoardDecisionRecordedBody = body_model("BoardDecisionRecorded")
 BoardDecisionSupersededBody = body_model("BoardDecisionSuperseded")
 
 # mypy cannot follow models made at run time; the annotations below are for FastAPI.
-# ruff: noqa: F821
 
 
 @router.post("/projects", **WRITE)

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from governance.base import Aggregate, Created
 from governance.errors import LifecycleViolation
-from governance.values import Amount, AmendmentKind, Day, Key, MilestoneRef, PositiveInt, SignedAmount, Text
+from governance.values import AmendmentKind, Amount, Day, Key, MilestoneRef, PositiveInt, SignedAmount, Text
 
 
 @dataclass
