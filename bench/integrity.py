@@ -88,7 +88,7 @@ def sqlite_store(directory: str) -> Iterator[Store]:
     connection = sqlite3.connect(path)
     events = ledger.recorder.events_table_name  # type: ignore[attr-defined]
     statement = (
-        f"SELECT {RAW_COLUMNS} FROM ledger_log l JOIN {events} e ON e.rowid = l.notification_id"  # noqa: S608
+        f"SELECT {RAW_COLUMNS} FROM ledger_log l JOIN {events} e ON e.rowid = l.notification_id"
         " WHERE l.seq > ? ORDER BY l.seq LIMIT ?"
     )
 

@@ -45,9 +45,9 @@ def event_hash(fields: dict[str, Any]) -> str:
 def envelope(
     *,
     seq: int,
-    id: str,  # noqa: A002 - the field's name in the contract
+    id: str,
     subject: str,
-    type: str,  # noqa: A002
+    type: str,
     version: int,
     effective_on: str,
     recorded_at: str,

@@ -244,8 +244,8 @@ def kak_project() -> list[Command]:
             ),
             measures=[
                 "Innføring i de resterende 141 små kontrollrommene i løpet av 2026",
-                "Videreføre dialogen med Nasjonalt AMK-prosjekt om integrasjon mellom LifeX og Locus "
-                "Emergency",
+                ("Videreføre dialogen med Nasjonalt AMK-prosjekt om integrasjon mellom LifeX og Locus "
+                "Emergency"),
             ],
         ),
         _financials(KAK, T3_END, "2026-01-08 10:05", KAK_LEAD, 98.0, 87.6, 80.4, 76.0),
@@ -367,9 +367,9 @@ def nytt_nodnett_project() -> list[Command]:
             measures=[
                 "Prioritere etablering av prosjektorganisasjon for gjennomføringsprosjektet i helsetjenesten",
                 "Rette fokus i tverretatlig styringsgruppe på risiko knyttet til styring og organisering",
-                "Kartlegge kommunikasjonsbehov hos utvidede brukergrupper (hjemmetjeneste, nødnett i "
+                ("Kartlegge kommunikasjonsbehov hos utvidede brukergrupper (hjemmetjeneste, nødnett i "
                 "sykehus, "
-                "rus og psykiatri)",
+                "rus og psykiatri)"),
             ],
         ),
         _status(
@@ -383,8 +383,8 @@ def nytt_nodnett_project() -> list[Command]:
             ),
             measures=[
                 "Bruke sluttrapporten fra innsiktsarbeidet som innspill til forprosjektet våren 2026",
-                "Sikkerhetsmessig verdivurdering av nytt nødnett sammen med helseforetak, KS og "
-                "beredskapsmiljøer",
+                ("Sikkerhetsmessig verdivurdering av nytt nødnett sammen med helseforetak, KS og "
+                "beredskapsmiljøer"),
             ],
         ),
     ]

@@ -196,7 +196,7 @@ class _Lines(Iterable[Command]):
 
     def _ids_in_log(self, ids: list[str]) -> set[str]:
         marks = ", ".join("?" for _ in ids)
-        rows = self.ledger.log.fetch(f"SELECT event_id FROM {{log}} WHERE event_id IN ({marks})", ids)  # noqa: S608
+        rows = self.ledger.log.fetch(f"SELECT event_id FROM {{log}} WHERE event_id IN ({marks})", ids)
         return {row["event_id"] for row in rows}
 
     def _parse(self, raw: bytes, line: int) -> Command | None:

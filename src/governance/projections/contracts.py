@@ -21,7 +21,10 @@ TABLES = (
         ("subject", "kind", "eff", "seq", "open"),
         "CREATE TABLE IF NOT EXISTS {t}rm_contract_facts (subject {text} NOT NULL, kind {text} NOT NULL,"
         " eff {text} NOT NULL, seq BIGINT NOT NULL, open INTEGER)",
-        ("CREATE INDEX IF NOT EXISTS rm_contract_facts_by_subject ON {t}rm_contract_facts (subject, kind, eff, seq)",),
+        (
+            ("CREATE INDEX IF NOT EXISTS rm_contract_facts_by_subject"
+            " ON {t}rm_contract_facts (subject, kind, eff, seq, open)"),
+        ),
     ),
     Table(
         "rm_amendments",

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
-
-import orjson
 
 from governance.aggregates.project import COST_FRAME_FIGURES, FINANCIAL_FIGURES, STATUS_DIMENSIONS
 from governance.projections.schema import Fact, Handler, Table
@@ -19,12 +18,18 @@ TABLES = (
     ),
     Table(
         "rm_project_facts",
-        ("subject", "kind", "eff", "seq", "body"),
+        ("subject", "kind", "eff", "seq", "phase"),
         "CREATE TABLE IF NOT EXISTS {t}rm_project_facts (subject {text} NOT NULL, kind {text} NOT NULL,"
-        " eff {text} NOT NULL, seq BIGINT NOT NULL, body TEXT)",
-        ("CREATE INDEX IF NOT EXISTS rm_project_facts_by_subject ON {t}rm_project_facts (subject, kind, eff, seq)",),
+        " eff {text} NOT NULL, seq BIGINT NOT NULL, phase TEXT)",
+        (
+            ("CREATE INDEX IF NOT EXISTS rm_project_facts_by_subject"
+            " ON {t}rm_project_facts (subject, kind, eff, seq, phase)"),
+        ),
     ),
 )
+# Fact kinds: "phase", "closed", and "status", "financials", "cost_frame" — whose figures
+# stay in the stored event: a read looks up the few it shows by `seq` (a rebuild writes
+# no copy of them, and the index alone answers which one is in force).
 
 STATUS_FIELDS = (*STATUS_DIMENSIONS, "comment", "deviation", "consequence_note", "measures")
 
@@ -37,11 +42,8 @@ def _registered(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[F
 
 
 def _fact(kind: str) -> Handler:
-    """A fact whose body is the event's stored state, as stored (no re-encoding: a
-    rebuild writes it as it reads it; readers pick the fields they show)."""
-
     def handle(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
-        return [("rm_project_facts", (subject, kind, s["effective_on"], seq, raw.decode()))]
+        return [("rm_project_facts", (subject, kind, s["effective_on"], seq, None))]
 
     return handle
 
@@ -65,9 +67,9 @@ HANDLERS: dict[str, Handler] = {
 
 
 def _latest(kind: str, as_of: str = ":as_of") -> str:
-    """The body of a project's latest fact of `kind` at (as_of, P), with its day."""
+    """A project's latest fact of `kind` at (as_of, P): its day, its seq, its phase."""
     return (
-        f"(SELECT f.eff || '|' || COALESCE(f.body, '') FROM {{t}}rm_project_facts f"
+        f"(SELECT f.eff || '|' || f.seq || '|' || COALESCE(f.phase, '') FROM {{t}}rm_project_facts f"
         f" WHERE f.subject = p.subject AND f.kind = '{kind}' AND f.eff <= {as_of} AND f.seq <= :position"
         " ORDER BY f.eff DESC, f.seq DESC LIMIT 1)"
     )
@@ -84,45 +86,70 @@ PROJECTS_AT = (
 """Every project registered by `as_of` with its latest facts; `previous_end` gives the
 status at another day (the previous tertial's end) from the same known events."""
 
-
-def split(cell: str | None) -> tuple[str, str] | None:
-    """A latest-fact cell as (effective day, body)."""
-    if cell is None:
-        return None
-    day, _, body = cell.partition("|")
-    return day, body
+FIGURES = ("status", "previous_status", "financials", "cost_frame")
 
 
-def status(cell: str | None) -> dict[str, Any] | None:
-    found = split(cell)
-    if found is None:
-        return None
-    day, body = found
-    state = orjson.loads(body)
-    return {**{name: state.get(name) for name in STATUS_FIELDS}, "measures": state["measures"], "effective_on": day}
+@dataclass(frozen=True)
+class Latest:
+    """A latest-fact cell: the fact's day, its seq and (for a phase) the phase."""
+
+    day: str
+    seq: int
+    phase: str
+
+    @classmethod
+    def of(cls, cell: str | None) -> Latest | None:
+        if cell is None:
+            return None
+        day, seq, phase = cell.split("|", 2)
+        return cls(day, int(seq), phase)
 
 
-def financials(cost_frame: str | None, figures: str | None) -> dict[str, Any] | None:
-    frame, reported = split(cost_frame), split(figures)
-    if frame is None and reported is None:
-        return None
-    values: dict[str, Any] = {}
-    for names, found in ((COST_FRAME_FIGURES, frame), (FINANCIAL_FIGURES, reported)):
-        state = orjson.loads(found[1]) if found is not None else {}
-        values.update((name, state.get(name)) for name in names)
-    return values
+class ProjectRow:
+    """A row of `PROJECTS_AT`, with the stored events its figures come from."""
+
+    def __init__(self, row: Any, states: dict[int, dict[str, Any]]) -> None:
+        self.row = row
+        self.states = states
+
+    @staticmethod
+    def seqs(rows: list[Any]) -> set[int]:
+        """The events whose figures these rows show."""
+        return {latest.seq for row in rows for name in FIGURES if (latest := Latest.of(row[name])) is not None}
+
+    def status(self, name: str = "status") -> dict[str, Any] | None:
+        latest = Latest.of(self.row[name])
+        if latest is None:
+            return None
+        state = self.states[latest.seq]
+        return {**{field: state.get(field) for field in STATUS_FIELDS}, "effective_on": latest.day}
+
+    def financials(self) -> dict[str, Any] | None:
+        frame, report = Latest.of(self.row["cost_frame"]), Latest.of(self.row["financials"])
+        if frame is None and report is None:
+            return None
+        values: dict[str, Any] = {}
+        for names, latest in ((COST_FRAME_FIGURES, frame), (FINANCIAL_FIGURES, report)):
+            state = self.states[latest.seq] if latest is not None else {}
+            values.update((field, state.get(field)) for field in names)
+        return values
+
+    def item(self) -> dict[str, Any]:
+        """The project as the tertial snapshot and the status show it."""
+        phase, closed = Latest.of(self.row["phase"]), Latest.of(self.row["closed"])
+        return {
+            "key": self.row["key"],
+            "name": self.row["name"],
+            "organisation": self.row["organisation"],
+            "phase": phase.phase if phase else self.row["first_phase"],
+            "status": self.status(),
+            "financials": self.financials(),
+            "closed_on": closed.day if closed else None,
+        }
 
 
-def project_item(row: Any) -> dict[str, Any]:
-    """A project as the tertial snapshot and the status show it."""
-    phase = split(row["phase"])
-    closed = split(row["closed"])
-    return {
-        "key": row["key"],
-        "name": row["name"],
-        "organisation": row["organisation"],
-        "phase": phase[1] if phase else row["first_phase"],
-        "status": status(row["status"]),
-        "financials": financials(row["cost_frame"], row["financials"]),
-        "closed_on": closed[0] if closed else None,
-    }
+def project_rows(models: Any, template: str, **params: Any) -> list[ProjectRow]:
+    """The rows of a `PROJECTS_AT` query, each with the stored states of its figures."""
+    rows = models.fetch(template, **params)
+    states = models.ledger.log.states_at(ProjectRow.seqs(rows))
+    return [ProjectRow(row, states) for row in rows]

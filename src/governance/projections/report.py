@@ -114,8 +114,8 @@ def _summary(snapshot: dict[str, Any]) -> list[str]:
     risks = snapshot["risks"]
     levels = ", ".join(f"{level}: {count}" for level, count in risks["by_level"].items())
     return [
-        f"Åpne risikoer: {risks['open_count']} ({levels}); nye i perioden: {len(risks['new_in_period'])}; "
-        f"lukket i perioden: {len(risks['closed_in_period'])}.",
+        (f"Åpne risikoer: {risks['open_count']} ({levels}); nye i perioden: {len(risks['new_in_period'])}; "
+        f"lukket i perioden: {len(risks['closed_in_period'])}."),
         f"Logg: posisjon {snapshot['log']['position']}, hode-hash {snapshot['log']['head_hash']}.",
     ]
 
@@ -141,9 +141,9 @@ def _html(snapshot: dict[str, Any]) -> str:
         "<!doctype html>",
         '<html lang="nb"><head><meta charset="utf-8">',
         f"<title>{escape(title)}</title>",
-        "<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:80rem}"
+        ("<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:80rem}"
         "table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:.25rem .5rem;"
-        "text-align:left;vertical-align:top}th{background:#f3f3f3}code{font-size:.85em}</style>",
+        "text-align:left;vertical-align:top}th{background:#f3f3f3}code{font-size:.85em}</style>"),
         "</head><body>",
         f"<h1>{escape(title)}</h1>",
         f"<p><em>{escape(known)}</em></p>",

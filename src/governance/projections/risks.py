@@ -21,7 +21,11 @@ TABLES = (
         "CREATE TABLE IF NOT EXISTS {t}rm_risk_facts (subject {text} NOT NULL, kind {text} NOT NULL,"
         " eff {text} NOT NULL, seq BIGINT NOT NULL, probability INTEGER, consequence INTEGER,"
         " closed INTEGER, merged_into TEXT)",
-        ("CREATE INDEX IF NOT EXISTS rm_risk_facts_by_subject ON {t}rm_risk_facts (subject, kind, eff, seq)",),
+        (
+            # Covering: the latest score or state of a risk is read from the index alone.
+            ("CREATE INDEX IF NOT EXISTS rm_risk_facts_by_subject"
+            " ON {t}rm_risk_facts (subject, kind, eff, seq, probability, consequence, closed)"),
+        ),
     ),
 )
 # Fact kinds: "score" (probability and consequence) and "state" (closed 1 or 0).

@@ -11,11 +11,12 @@ reached yet helps it along.
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Generator, Hashable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import orjson
@@ -25,9 +26,11 @@ from governance.application import Ledger
 from governance.projections import board_cases
 from governance.projections.schema import Fact, Handler, Row
 from governance.projections.view import MODULES, VERSION, ReadModelView, empty_tables, open_view
+from governance.timemodel import oslo_day
 
 BATCH = 10_000
 CACHE_SIZE = 256
+QUERY_THREADS = 4
 POLL_SECONDS = 0.5
 GATHER_SECONDS = 0.02
 
@@ -72,9 +75,10 @@ class ReadModels:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._queries = ThreadPoolExecutor(QUERY_THREADS, thread_name_prefix="read-models-query")
         self._cache: OrderedDict[Hashable, Any] = OrderedDict()
         self._cache_lock = threading.Lock()
-        self.applied, version, rebuilding = self.view.state()
+        self.applied, version, _ = self.view.state()
         if version != VERSION:
             self.view.reset(ledger.name, rebuilding=True)
             self.applied = 0
@@ -89,27 +93,39 @@ class ReadModels:
             return self._catch_up(until, progress)
 
     def _catch_up(self, until: int | None, progress: Callable[[int], None] | None = None) -> int:
-        """Apply page after page; while one page is written, the next is read and turned
-        into fact rows in another thread (the store's driver works without the GIL)."""
         self.applied = self.view.state()[0]
-        with ThreadPoolExecutor(1, thread_name_prefix="read-models-reader") as reader:
-            upcoming = reader.submit(self._prepare, self.applied)
-            while until is None or self.applied < until:
-                page = upcoming.result()
-                if page is None:
-                    break
-                upcoming = reader.submit(self._prepare, page.last_seq)
+        pages = self._pages_read_ahead() if self.view.reads_ahead else self._pages()
+        try:
+            for page in pages:
                 if not self._store(page):
                     # Another process applied these events first: go on from where it got.
-                    upcoming.cancel()
-                    upcoming = reader.submit(self._prepare, self.applied)
-                    continue
+                    pages.close()
+                    return self._catch_up(until, progress)
                 with self._progress:
                     self._progress.notify_all()
                 if progress is not None:
                     progress(self.applied)
-            upcoming.cancel()
+                if until is not None and self.applied >= until:
+                    break
+        finally:
+            pages.close()
         return self.applied
+
+    def _pages(self) -> Generator[Page, None, None]:
+        while (page := self._prepare(self.applied)) is not None:
+            yield page
+
+    def _pages_read_ahead(self) -> Generator[Page, None, None]:
+        """Pages, the next one read and turned into fact rows in another thread while
+        the last is written (worth it where writing waits on a server, not on the GIL)."""
+        with ThreadPoolExecutor(1, thread_name_prefix="read-models-reader") as reader:
+            upcoming = reader.submit(self._prepare, self.applied)
+            try:
+                while (page := upcoming.result()) is not None:
+                    upcoming = reader.submit(self._prepare, page.last_seq)
+                    yield page
+            finally:
+                upcoming.cancel()
 
     def _prepare(self, after: int) -> Page | None:
         """The fact rows of the next page of the log after `after`."""
@@ -145,6 +161,7 @@ class ReadModels:
                 self.applied = 0
         position = self.catch_up(progress=progress)
         self.view.finish_rebuild()
+        self.view.optimise()
         return position
 
     # Reading ----------------------------------------------------------------------
@@ -168,8 +185,24 @@ class ReadModels:
             with self._progress:
                 self._progress.wait(timeout=min(0.05, remaining))
 
+    def horizon(self, position: int, as_of: date) -> str:
+        """The last day a fact among the first `position` events can be effective on, by
+        `as_of`: no event is effective after the day it is recorded, so no fact with
+        `seq <= position` lies after the day the event at `position` was recorded. Reads
+        bound their index seeks by it, rather than skip every later fact one by one."""
+        recorded_at = self.ledger.log.recorded_at(position)
+        if recorded_at is None:
+            return "0000-00-00"
+        return min(as_of, oslo_day(datetime.fromisoformat(recorded_at))).isoformat()
+
     def fetch(self, template: str, **params: Any) -> list[Any]:
         return self.view.fetch(template, params)
+
+    def concurrently(self, **tasks: Callable[[], Any]) -> dict[str, Any]:
+        """Run a read's independent queries side by side, each on a connection of its
+        own (the drivers wait for the store without holding the GIL); their results."""
+        futures = {name: self._queries.submit(task) for name, task in tasks.items()}
+        return {name: future.result() for name, future in futures.items()}
 
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """An answer that depends only on what `key` names — a read at P events never
@@ -211,4 +244,5 @@ class ReadModels:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        self._queries.shutdown(wait=True)
         self.view.factory.close()  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ from typing import Any
 from governance.projections.board_cases import RECENT_DECISIONS
 from governance.projections.contracts import AMENDMENTS_AT, CONTRACTS_AT
 from governance.projections.milestones import MILESTONES_AT, milestone_item
-from governance.projections.projects import PROJECTS_AT, project_item
+from governance.projections.projects import PROJECTS_AT, project_rows
 from governance.projections.risks import RISKS_AT, closed_on, risk_item
 from governance.projections.runner import ReadModels
 from governance.projections.tertial import BEFORE_ANY_DAY
@@ -21,17 +21,24 @@ RECENT = 20
 
 def status_at(models: ReadModels, *, as_of: date, position: int, known_at: str, head_hash: str) -> dict[str, Any]:
     params: dict[str, Any] = {
-        "as_of": as_of.isoformat(),
+        "as_of": models.horizon(position, as_of),
         "previous_end": BEFORE_ANY_DAY,
         "position": position,
         "limit": RECENT,
     }
+    fetched = models.concurrently(
+        milestones=lambda: models.fetch(MILESTONES_AT + " ORDER BY m.subject", **params),
+        risks=lambda: models.fetch(RISKS_AT + " ORDER BY r.key", **params),
+        projects=lambda: project_rows(models, PROJECTS_AT + " ORDER BY p.key", **params),
+        contracts=lambda: _contracts(models, params),
+        decisions=lambda: models.fetch(RECENT_DECISIONS, **params),
+    )
     milestones: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in models.fetch(MILESTONES_AT + " ORDER BY m.subject", **params):
+    for row in fetched["milestones"]:
         milestones[row["project"]].append(milestone_item(row, as_of))
     open_risks = [
         risk_item(row)
-        for row in models.fetch(RISKS_AT + " ORDER BY r.key", **params)
+        for row in fetched["risks"]
         if closed_on(row) is None
     ]
     risks_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -39,8 +46,8 @@ def status_at(models: ReadModels, *, as_of: date, position: int, known_at: str, 
         if risk["project"] is not None:
             risks_of[risk["project"]].append(risk)
     projects = []
-    for row in models.fetch(PROJECTS_AT + " ORDER BY p.key", **params):
-        item = project_item(row)
+    for project in fetched["projects"]:
+        item = project.item()
         projects.append(
             {
                 **item,
@@ -49,11 +56,11 @@ def status_at(models: ReadModels, *, as_of: date, position: int, known_at: str, 
             }
         )
     return {
-        "as_of": params["as_of"],
+        "as_of": as_of.isoformat(),
         "known_at": known_at,
         "projects": projects,
         "open_risks": open_risks,
-        "contracts": _contracts(models, params),
+        "contracts": fetched["contracts"],
         "recent_decisions": [
             {
                 "body": row["body"],
@@ -63,7 +70,7 @@ def status_at(models: ReadModels, *, as_of: date, position: int, known_at: str, 
                 "effective_on": row["eff"],
                 "superseded_by": row["superseded_by"],
             }
-            for row in models.fetch(RECENT_DECISIONS, **params)
+            for row in fetched["decisions"]
         ],
         "log": {"position": position, "head_hash": head_hash},
     }

@@ -11,10 +11,10 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from governance.projections.milestones import MILESTONES_AT, milestone_item, milestone_state
 from governance.projections.board_cases import DECISIONS_IN_PERIOD
 from governance.projections.contracts import AMENDMENTS_IN_PERIOD
-from governance.projections.projects import PROJECTS_AT, project_item, status
+from governance.projections.milestones import MILESTONES_AT, milestone_item, milestone_state
+from governance.projections.projects import PROJECTS_AT, project_rows
 from governance.projections.risks import RISKS_AT, closed_on, risk_item
 from governance.projections.runner import ReadModels
 from governance.timemodel import Tertial
@@ -56,21 +56,28 @@ def tertial_snapshot(
     params: dict[str, Any] = {
         "start": start.isoformat(),
         "end": end.isoformat(),
-        "as_of": end.isoformat(),
-        "previous_end": previous.end.isoformat() if previous else BEFORE_ANY_DAY,
+        "as_of": models.horizon(position, end),
+        "previous_end": models.horizon(position, previous.end) if previous else BEFORE_ANY_DAY,
         "position": position,
     }
     by_organisation = ""
     if organisation is not None:
         params["organisation"] = organisation
         by_organisation = " AND {alias}.organisation = :organisation"
-    project_rows = models.fetch(PROJECTS_AT + by_organisation.format(alias="p") + " ORDER BY p.key", **params)
+    fetched = models.concurrently(
+        projects=lambda: project_rows(models, PROJECTS_AT + by_organisation.format(alias="p") + " ORDER BY p.key", **params),
+        risks=lambda: models.fetch(RISKS_AT + by_organisation.format(alias="r") + " ORDER BY r.key", **params),
+        achieved=lambda: models.fetch(MILESTONES_AT + _ACHIEVED_IN_PERIOD, **params),
+        baselined=lambda: models.fetch(MILESTONES_AT + _BASELINED_IN_PERIOD, **params),
+        amendments=lambda: models.fetch(AMENDMENTS_IN_PERIOD, **params),
+        decisions=lambda: models.fetch(DECISIONS_IN_PERIOD, **params),
+    )
     projects = []
-    for row in project_rows:
-        item = project_item(row)
+    for project in fetched["projects"]:
+        item = project.item()
         if item["closed_on"] is not None and item["closed_on"] < params["start"]:
             continue
-        previous_status = status(row["previous_status"])
+        previous_status = project.status("previous_status")
         projects.append(
             {
                 "key": item["key"],
@@ -85,14 +92,14 @@ def tertial_snapshot(
                 "milestones_slipped": [],
             }
         )
-    _add_milestones(models, projects, params, start, end)
+    _add_milestones(projects, fetched["achieved"], fetched["baselined"], start, end)
     return {
         "tertial": str(tertial),
         "period": {"start": params["start"], "end": params["end"]},
         "known_at": known_at,
         "organisation": organisation,
         "projects": projects,
-        "risks": _risks(models, params, by_organisation.format(alias="r")),
+        "risks": _risks(fetched["risks"], params),
         "amendments_in_period": [
             {
                 "contract": row["contract"],
@@ -101,26 +108,26 @@ def tertial_snapshot(
                 "title": row["title"],
                 "effective_on": row["eff"],
             }
-            for row in models.fetch(AMENDMENTS_IN_PERIOD, **params)
+            for row in fetched["amendments"]
         ],
         "decisions_in_period": [
             {"body": row["body"], "case_no": row["case_no"], "decided_on": row["decided_on"], "text": row["text"]}
-            for row in models.fetch(DECISIONS_IN_PERIOD, **params)
+            for row in fetched["decisions"]
         ],
         "log": {"position": position, "head_hash": head_hash},
     }
 
 
 def _add_milestones(
-    models: ReadModels, projects: list[dict[str, Any]], params: dict[str, Any], start: date, end: date
+    projects: list[dict[str, Any]], achieved_rows: list[Any], baselined_rows: list[Any], start: date, end: date
 ) -> None:
     """A project's milestones achieved in the period, and those that slipped in it (§5)."""
     of_project = {project["key"]: project for project in projects}
     achieved: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in models.fetch(MILESTONES_AT + _ACHIEVED_IN_PERIOD, **params):
+    for row in achieved_rows:
         achieved[row["project"]].append(milestone_item(row, end))
     slipped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in models.fetch(MILESTONES_AT + _BASELINED_IN_PERIOD, **params):
+    for row in baselined_rows:
         state = milestone_state(row)
         baseline_on = state.baseline_on
         if (
@@ -134,12 +141,12 @@ def _add_milestones(
         project["milestones_slipped"] = sorted(slipped.get(key, ()), key=lambda item: item["key"])
 
 
-def _risks(models: ReadModels, params: dict[str, Any], by_organisation: str) -> dict[str, Any]:
+def _risks(rows: list[Any], params: dict[str, Any]) -> dict[str, Any]:
     start, end = params["start"], params["end"]
     open_risks, new_in_period, closed_in_period = [], [], []
     heatmap = [[0] * 5 for _ in range(5)]
     by_level = dict.fromkeys(RISK_LEVELS, 0)
-    for row in models.fetch(RISKS_AT + by_organisation + " ORDER BY r.key", **params):
+    for row in rows:
         item = risk_item(row)
         closed = closed_on(row)
         if closed is None:

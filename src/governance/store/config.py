@@ -33,7 +33,7 @@ def store_env(url: str) -> dict[str, str]:
     common = {
         "MAPPER_TOPIC": get_topic(PydanticMapper),
         "TRANSCODER_TOPIC": get_topic(OrjsonTranscoder),
-        "AGGREGATE_CACHE_MAXSIZE": "5000",
+        "AGGREGATE_CACHE_MAXSIZE": "20000",
     }
     if url.startswith("sqlite:///"):
         path = url.removeprefix("sqlite:///")

@@ -10,10 +10,12 @@ two by notification id.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+
+import orjson
 
 from governance.base import NOT_DATA
 from governance.chain import ZERO_HASH, envelope
@@ -277,6 +279,11 @@ class LedgerLogRecorder:
         rows = self._fetch(self._sql("SELECT hash FROM {log} WHERE seq = ?"), (position,))
         return str(rows[0]["hash"]) if rows else ZERO_HASH
 
+    def recorded_at(self, position: int) -> str | None:
+        """When the event at `position` was recorded (None at 0)."""
+        rows = self._fetch(self._sql("SELECT recorded_at FROM {log} WHERE seq = ?"), (position,))
+        return str(rows[0]["recorded_at"]) if rows else None
+
     def subject_version(self, subject: str, position: int | None = None) -> int:
         """How many of a subject's events are among the first `position` (all when None)."""
         if position is None:
@@ -341,6 +348,23 @@ class LedgerLogRecorder:
             self._sql("SELECT " + self.ROW_COLUMNS + f" WHERE l.seq IN ({marks}) ORDER BY l.seq"), tuple(seqs)
         )
         return [LogRow.from_row(row) for row in rows]
+
+    def states_at(self, seqs: Iterable[int]) -> dict[int, dict[str, Any]]:
+        """The stored states (decoded) of the events at the given positions."""
+        wanted = sorted(set(seqs))
+        states: dict[int, dict[str, Any]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            rows = self._fetch(
+                self._sql(
+                    "SELECT l.seq, e.state FROM {log} l JOIN {events} e ON e.{event_key} = l.notification_id"
+                    f" WHERE l.seq IN ({marks})"
+                ),
+                tuple(chunk),
+            )
+            states.update((row["seq"], orjson.loads(bytes(row["state"]))) for row in rows)
+        return states
 
     def projection_rows(self, *, after: int, limit: int) -> list[tuple[int, int, str, str, bytes]]:
         """The next events for the read models: seq, notification id, subject, type and

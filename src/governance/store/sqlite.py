@@ -18,7 +18,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteConnection, SQ
 from governance.store.log import IdempotencyRecord, LedgerLogRecorder, PendingEntry, chain_entries
 
 LEDGER_TABLES = (
-    "CREATE TABLE IF NOT EXISTS ledger_log ("
+    ("CREATE TABLE IF NOT EXISTS ledger_log ("
     " seq INTEGER PRIMARY KEY,"
     " notification_id INTEGER NOT NULL UNIQUE,"
     " event_id TEXT NOT NULL UNIQUE,"
@@ -28,24 +28,24 @@ LEDGER_TABLES = (
     " recorded_at TEXT NOT NULL,"
     " actor TEXT,"
     " prev_hash TEXT NOT NULL,"
-    " hash TEXT NOT NULL)",
+    " hash TEXT NOT NULL)"),
     "CREATE INDEX IF NOT EXISTS ledger_log_recorded_at ON ledger_log (recorded_at, seq)",
     "CREATE INDEX IF NOT EXISTS ledger_log_subject ON ledger_log (subject, seq)",
     "CREATE INDEX IF NOT EXISTS ledger_log_actor ON ledger_log (actor, seq)",
     "CREATE INDEX IF NOT EXISTS ledger_log_type ON ledger_log (type, seq)",
     "CREATE INDEX IF NOT EXISTS ledger_log_effective_on ON ledger_log (effective_on, seq)",
-    "CREATE TABLE IF NOT EXISTS ledger_idempotency ("
+    ("CREATE TABLE IF NOT EXISTS ledger_idempotency ("
     " principal TEXT NOT NULL,"
     " key TEXT NOT NULL,"
     " fingerprint TEXT NOT NULL,"
     " seq INTEGER NOT NULL,"
-    " PRIMARY KEY (principal, key))",
-    "CREATE TABLE IF NOT EXISTS ledger_users ("
+    " PRIMARY KEY (principal, key))"),
+    ("CREATE TABLE IF NOT EXISTS ledger_users ("
     " name TEXT PRIMARY KEY,"
     " role TEXT NOT NULL,"
     " projects TEXT NOT NULL,"
     " token_hash TEXT NOT NULL UNIQUE,"
-    " created_at TEXT NOT NULL)",
+    " created_at TEXT NOT NULL)"),
 )
 
 
