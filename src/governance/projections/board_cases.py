@@ -42,16 +42,16 @@ TABLES = (
 )
 
 
-def _registered(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
+def _registered(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
     return [("rm_board_cases", (subject, s["body"], s["case_no"], s["title"], s["meeting_on"], s["effective_on"], seq))]
 
 
-def _decided(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
+def _decided(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
     body, _, case_no = subject.partition(":")[2].partition("/")
     return [("rm_decisions", (subject, body, case_no, s["decided_on"], s["text"], s["effective_on"], seq))]
 
 
-def _superseded(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
+def _superseded(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
     return [("rm_supersessions", (subject, s["by"], s["effective_on"], seq))]
 
 

@@ -41,14 +41,14 @@ TABLES = (
 # Fact kinds: "dispute" (open 1 when raised, 0 when resolved) and "terminated".
 
 
-def _signed(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
+def _signed(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
     return [("rm_contracts", (
         subject, subject.partition(":")[2], s["title"], s["supplier"], s["customer"], s["signed_on"], s.get("value"),
         s.get("project"), s["effective_on"], seq,
     ))]
 
 
-def _amended(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
+def _amended(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
     return [("rm_amendments", (
         subject, subject.partition(":")[2], s["amendment_no"], s["kind"], s["title"], s["summary"], s.get("value_change"),
         orjson.dumps(s["affected_milestones"]).decode(), s["effective_on"], seq,
@@ -56,7 +56,7 @@ def _amended(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact
 
 
 def _fact(kind: str, open_: int | None) -> Handler:
-    def handle(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
+    def handle(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
         return [("rm_contract_facts", (subject, kind, s["effective_on"], seq, open_))]
 
     return handle

@@ -33,7 +33,7 @@ TABLES = (
 # "forecast", and "outcome" (detail "achieved" or "cancelled"; nothing follows it).
 
 
-def _planned(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
+def _planned(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
     project, _, key = subject.partition(":")[2].partition("/")
     return [
         ("rm_milestones", (subject, project, key, s["name"], s["kind"], s["effective_on"], seq)),
@@ -42,7 +42,7 @@ def _planned(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact
 
 
 def _fact(kind: str, day: str, detail: str | None = None) -> Handler:
-    def handle(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
+    def handle(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
         return [("rm_milestone_facts", (subject, kind, s["effective_on"], seq, s[day], detail))]
 
     return handle

@@ -34,7 +34,7 @@ TABLES = (
 STATUS_FIELDS = (*STATUS_DIMENSIONS, "comment", "deviation", "consequence_note", "measures")
 
 
-def _registered(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
+def _registered(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
     return [("rm_projects", (
         subject, subject.partition(":")[2], s["name"], s["organisation"], s["owner"], s.get("purpose"), s["phase"],
         s["effective_on"], seq,
@@ -42,17 +42,17 @@ def _registered(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[F
 
 
 def _fact(kind: str) -> Handler:
-    def handle(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
+    def handle(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
         return [("rm_project_facts", (subject, kind, s["effective_on"], seq, None))]
 
     return handle
 
 
-def _phase(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
+def _phase(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
     return [("rm_project_facts", (subject, "phase", s["effective_on"], seq, s["phase"]))]
 
 
-def _closed(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
+def _closed(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
     return [("rm_project_facts", (subject, "closed", s["effective_on"], seq, None))]
 
 

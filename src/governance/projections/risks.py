@@ -31,7 +31,7 @@ TABLES = (
 # Fact kinds: "score" (probability and consequence) and "state" (closed 1 or 0).
 
 
-def _identified(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
+def _identified(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
     eff = s["effective_on"]
     return [
         ("rm_risks", (subject, subject.partition(":")[2], s["title"], s["organisation"], s.get("project"), s["owner"], eff, seq)),
@@ -39,15 +39,15 @@ def _identified(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[F
     ]
 
 
-def _assessed(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
+def _assessed(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
     return [("rm_risk_facts", (subject, "score", s["effective_on"], seq, s["probability"], s["consequence"], None, None))]
 
 
-def _closed(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
+def _closed(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
     return [("rm_risk_facts", (subject, "state", s["effective_on"], seq, None, None, 1, s.get("merged_into")))]
 
 
-def _reopened(seq: int, subject: str, s: dict[str, Any], raw: bytes) -> list[Fact]:
+def _reopened(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
     return [("rm_risk_facts", (subject, "state", s["effective_on"], seq, None, None, 0, None))]
 
 

@@ -48,10 +48,10 @@ class ReadModelsBehind(Exception):
         self.applied = applied
 
 
-def facts_of(seq: int, subject: str, type_: str, state: dict[str, Any], raw: bytes) -> list[Fact]:
+def facts_of(seq: int, subject: str, type_: str, state: dict[str, Any]) -> list[Fact]:
     """The fact rows one event adds to the read models."""
     handler = HANDLERS.get(type_)
-    facts = handler(seq, subject, state, raw) if handler is not None else []
+    facts = handler(seq, subject, state) if handler is not None else []
     if type_ in board_cases.CITING_TYPES:
         facts = facts + board_cases.citations(seq, state)
     return facts
@@ -135,7 +135,7 @@ class ReadModels:
         decode = orjson.loads
         grouped = empty_tables()
         for seq, _, subject, type_, raw in rows:
-            for table, values in facts_of(seq, subject, type_, decode(raw), raw):
+            for table, values in facts_of(seq, subject, type_, decode(raw)):
                 grouped[table].append(values)
         last_seq, last_notification_id = rows[-1][:2]
         return Page(grouped, last_seq, last_notification_id)

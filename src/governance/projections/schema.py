@@ -14,9 +14,9 @@ Row = tuple[Any, ...]
 Fact = tuple[str, Row]
 """A row for a table: (table name, values in the table's column order)."""
 
-Handler = Callable[[int, str, dict[str, Any], bytes], list[Fact]]
-"""From an event's `seq`, `subject` and stored state (its `effective_on` and §3 fields),
-decoded and as stored."""
+Handler = Callable[[int, str, dict[str, Any]], list[Fact]]
+"""From an event's `seq`, `subject` and decoded stored state (its `effective_on` and §3
+fields), the fact rows it adds."""
 
 
 @dataclass(frozen=True)
