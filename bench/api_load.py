@@ -47,16 +47,38 @@ MILESTONES = 200
 def seed(ledger: Ledger) -> None:
     """A project with milestones, risks and a board case, so that /status has content."""
     commands = [
-        Command(SubjectKey.parse(f"project:{PROJECT}"), "ProjectRegistered",
-                {"name": "Lasttest", "organisation": "HDO", "phase": "execution", "owner": "Direktør"}, "2025-01-02"),
+        Command(
+            SubjectKey.parse(f"project:{PROJECT}"),
+            "ProjectRegistered",
+            {"name": "Lasttest", "organisation": "HDO", "phase": "execution", "owner": "Direktør"},
+            "2025-01-02",
+        ),
     ]
     for n in range(MILESTONES):
-        commands.append(Command(SubjectKey.parse(f"milestone:{PROJECT}/M{n}"), "MilestonePlanned",
-                                {"name": f"Milepæl {n}", "kind": "delivery", "baseline_on": "2026-06-30"}, "2025-01-02"))
+        commands.append(
+            Command(
+                SubjectKey.parse(f"milestone:{PROJECT}/M{n}"),
+                "MilestonePlanned",
+                {"name": f"Milepæl {n}", "kind": "delivery", "baseline_on": "2026-06-30"},
+                "2025-01-02",
+            )
+        )
     for n in range(100):
-        commands.append(Command(SubjectKey.parse(f"risk:R{n}"), "RiskIdentified",
-                                {"title": f"Risiko {n}", "organisation": "HDO", "project": PROJECT, "owner": "Eier",
-                                 "probability": 1 + n % 5, "consequence": 1 + (n // 5) % 5}, "2025-01-02"))
+        commands.append(
+            Command(
+                SubjectKey.parse(f"risk:R{n}"),
+                "RiskIdentified",
+                {
+                    "title": f"Risiko {n}",
+                    "organisation": "HDO",
+                    "project": PROJECT,
+                    "owner": "Eier",
+                    "probability": 1 + n % 5,
+                    "consequence": 1 + (n // 5) % 5,
+                },
+                "2025-01-02",
+            )
+        )
     ledger.record_many(commands)
 
 
@@ -73,7 +95,9 @@ class Timings:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def client(url: str, token: str, stop: threading.Event, timings: Timings, read_every: int, number: int) -> None:
+def client(
+    url: str, token: str, stop: threading.Event, timings: Timings, read_every: int, number: int
+) -> None:
     rng = random.Random(number)
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=url, headers=headers, timeout=60) as http:
@@ -109,7 +133,9 @@ def server(url: str) -> Iterator[str]:
     environment = {**os.environ, "GOVERNANCE_DATABASE_URL": url}
     process = subprocess.Popen(
         [sys.executable, "-m", "governance.cli", "serve", "--port", str(port)],
-        env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -135,7 +161,11 @@ def in_process_rate(url: str, events: int) -> float:
     seed(ledger)
     rng = random.Random(0)
     commands = [
-        Command(SubjectKey.parse(f"milestone:{PROJECT}/M{rng.randrange(MILESTONES)}"), "MilestoneForecastChanged", forecast(n))
+        Command(
+            SubjectKey.parse(f"milestone:{PROJECT}/M{rng.randrange(MILESTONES)}"),
+            "MilestoneForecastChanged",
+            forecast(n),
+        )
         for n in range(events)
     ]
     started = time.perf_counter()
@@ -170,12 +200,18 @@ def bench(name: str, urls: tuple[str, str], args: argparse.Namespace) -> None:
     baseline = in_process_rate(baseline_url, max(500, len(writes)))
     print(f"\n== {name}: {args.clients} clients over loopback for {elapsed:.0f} s ==")
     print(f"all requests   {(len(writes) + len(reads)) / elapsed:8,.0f} req/s   errors {timings.errors}")
-    print(f"appends        {len(writes) / elapsed:8,.0f} req/s   p50 {percentile(writes, 0.5):6.1f} ms"
-          f"   p99 {percentile(writes, 0.99):6.1f} ms")
-    print(f"GET /status    {len(reads) / elapsed:8,.0f} req/s   p50 {percentile(reads, 0.5):6.1f} ms"
-          f"   p99 {percentile(reads, 0.99):6.1f} ms")
-    print(f"in-process     {baseline:8,.0f} appends/s (the same events, one transaction each)"
-          f"   API appends / in-process: {len(writes) / elapsed / baseline:.2f}")
+    print(
+        f"appends        {len(writes) / elapsed:8,.0f} req/s   p50 {percentile(writes, 0.5):6.1f} ms"
+        f"   p99 {percentile(writes, 0.99):6.1f} ms"
+    )
+    print(
+        f"GET /status    {len(reads) / elapsed:8,.0f} req/s   p50 {percentile(reads, 0.5):6.1f} ms"
+        f"   p99 {percentile(reads, 0.99):6.1f} ms"
+    )
+    print(
+        f"in-process     {baseline:8,.0f} appends/s (the same events, one transaction each)"
+        f"   API appends / in-process: {len(writes) / elapsed / baseline:.2f}"
+    )
     if writes:
         print(f"append latency median {statistics.median(writes):.1f} ms")
 

@@ -120,9 +120,13 @@ def postgres_store(url: str) -> Iterator[Store]:
         ledger = Ledger(f"{url}{separator}schema={schema}")
         connection = psycopg.connect(url, autocommit=True)
         statement = sql.SQL(
-            "SELECT " + RAW_COLUMNS + " FROM {}.ledger_log l JOIN {}.{} e ON e.notification_id = l.notification_id"
+            "SELECT "
+            + RAW_COLUMNS
+            + " FROM {}.ledger_log l JOIN {}.{} e ON e.notification_id = l.notification_id"
             " WHERE l.seq > %s ORDER BY l.seq LIMIT %s"
-        ).format(sql.Identifier(schema), sql.Identifier(schema), sql.Identifier(ledger.recorder.events_table_name))  # type: ignore[attr-defined]
+        ).format(
+            sql.Identifier(schema), sql.Identifier(schema), sql.Identifier(ledger.recorder.events_table_name)
+        )  # type: ignore[attr-defined]
         reader = connection
 
         def read() -> int:
@@ -160,10 +164,17 @@ def fill(ledger: Ledger, events: int, *, chunk: int, seed: int, console: Console
     while done < events:
         lines = bytearray()
         for command in islice(history, chunk):
-            line = {"subject": str(command.subject), "type": command.type, "effective_on": command.effective_on}
+            line = {
+                "subject": str(command.subject),
+                "type": command.type,
+                "effective_on": command.effective_on,
+            }
             lines += orjson.dumps({**line, "actor": ACTOR, "data": command.fields}) + b"\n"
         done = import_stream(ledger, io.BytesIO(bytes(lines))).position
-        console.print(f"  filled {done:,} of {events:,} events ({done / (time.perf_counter() - started):,.0f} ev/s)", highlight=False)
+        console.print(
+            f"  filled {done:,} of {events:,} events ({done / (time.perf_counter() - started):,.0f} ev/s)",
+            highlight=False,
+        )
     return time.perf_counter() - started
 
 
@@ -197,7 +208,10 @@ def export_memory(url: str, until: int) -> Memory:
     """The export of the first `until` events measured in a process of its own, so that
     what filling the store left in this one does not hide its growth."""
     output = subprocess.run(
-        [sys.executable, __file__, "--export-memory", url, str(until)], check=True, capture_output=True, text=True
+        [sys.executable, __file__, "--export-memory", url, str(until)],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     measured = orjson.loads(output.strip().splitlines()[-1])
     return Memory(until, measured["rss_growth"], measured["python_peak"])
@@ -264,7 +278,9 @@ class StoreResult:
     export_bytes: int
 
 
-def bench_store(store: Store, args: argparse.Namespace, open_fresh: Callable[[], Any], console: Console) -> StoreResult:
+def bench_store(
+    store: Store, args: argparse.Namespace, open_fresh: Callable[[], Any], console: Console
+) -> StoreResult:
     ledger = store.ledger
     console.print(f"{store.name}: filling with {args.events:,} events …", highlight=False)
     fill_seconds = fill(ledger, args.events, chunk=args.chunk, seed=args.seed, console=console)
@@ -348,7 +364,9 @@ def report(console: Console, result: StoreResult, repeat: int) -> None:
         f" filling took {result.fill_seconds:,.0f} s ({result.events / result.fill_seconds:,.0f} ev/s, chunked imports)",
         highlight=False,
     )
-    console.print(f"  rates: median of {repeat} runs; × raw = median / the raw baseline's median", highlight=False)
+    console.print(
+        f"  rates: median of {repeat} runs; × raw = median / the raw baseline's median", highlight=False
+    )
 
 
 def summary(result: StoreResult) -> str:
@@ -365,10 +383,16 @@ def summary(result: StoreResult) -> str:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--events", type=int, default=1_000_000, help="events in the log (default 1000000)")
-    parser.add_argument("--import-events", type=int, default=100_000, help="events per import run (default 100000)")
-    parser.add_argument("--stores", default="sqlite,postgres", help="comma-separated: sqlite, postgres (default both)")
+    parser.add_argument(
+        "--import-events", type=int, default=100_000, help="events per import run (default 100000)"
+    )
+    parser.add_argument(
+        "--stores", default="sqlite,postgres", help="comma-separated: sqlite, postgres (default both)"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement (default 3)")
-    parser.add_argument("--chunk", type=int, default=20_000, help="lines per import while filling (default 20000)")
+    parser.add_argument(
+        "--chunk", type=int, default=20_000, help="lines per import while filling (default 20000)"
+    )
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get("GOVERNANCE_TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL,
@@ -395,6 +419,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     with tempfile.TemporaryDirectory(prefix="governance-bench-") as directory:
         for name in args.stores:
+
             def open_store(name: str = name) -> Any:
                 return sqlite_store(directory) if name == "sqlite" else postgres_store(args.postgres_url)
 

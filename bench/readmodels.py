@@ -124,8 +124,12 @@ class History:
     @staticmethod
     def _stamped(command: Command, recorded: datetime) -> Command:
         return Command(
-            command.subject, command.type, command.fields, effective_on=command.effective_on,
-            recorded_at=format_instant(recorded), actor="benchmark",
+            command.subject,
+            command.type,
+            command.fields,
+            effective_on=command.effective_on,
+            recorded_at=format_instant(recorded),
+            actor="benchmark",
         )
 
     def _due(self, target: int, have: int) -> bool:
@@ -137,36 +141,78 @@ class History:
             key = f"P{len(self.projects):04d}"
             self.projects.append(key)
             self.registered[key] = today
-            return self._cmd(f"project:{key}", "ProjectRegistered", today, {
-                "name": f"Prosjekt {key}", "organisation": rng.choice(("HDO", "SP", "HNIKT")),
-                "phase": "execution", "owner": "Direktør"})
+            return self._cmd(
+                f"project:{key}",
+                "ProjectRegistered",
+                today,
+                {
+                    "name": f"Prosjekt {key}",
+                    "organisation": rng.choice(("HDO", "SP", "HNIKT")),
+                    "phase": "execution",
+                    "owner": "Direktør",
+                },
+            )
         if self._due(self.shape.board_cases, len(self.cases)) or not self.cases:
             key = f"B{len(self.cases) % 5}/{len(self.cases):04d}-{today.year}"
             self.cases.append(key)
             body, case_no = key.split("/")
-            return self._cmd(f"board-case:{key}", "BoardCaseRegistered", today, {
-                "body": body, "case_no": case_no, "title": "Sak", "meeting_on": today.isoformat(),
-                "refs": [f"project:{rng.choice(self.projects)}"]})
+            return self._cmd(
+                f"board-case:{key}",
+                "BoardCaseRegistered",
+                today,
+                {
+                    "body": body,
+                    "case_no": case_no,
+                    "title": "Sak",
+                    "meeting_on": today.isoformat(),
+                    "refs": [f"project:{rng.choice(self.projects)}"],
+                },
+            )
         if self._due(self.shape.risks, len(self.risks)):
             key = f"R{len(self.risks):05d}"
             self.risks[key] = {"open": True, "since": today}
-            return self._cmd(f"risk:{key}", "RiskIdentified", today, {
-                "title": f"Risiko {key}", "organisation": rng.choice(("HDO", "SP", "HNIKT")),
-                "project": rng.choice(self.projects), "owner": "Risikoeier",
-                "probability": rng.randint(1, 5), "consequence": rng.randint(1, 5)})
+            return self._cmd(
+                f"risk:{key}",
+                "RiskIdentified",
+                today,
+                {
+                    "title": f"Risiko {key}",
+                    "organisation": rng.choice(("HDO", "SP", "HNIKT")),
+                    "project": rng.choice(self.projects),
+                    "owner": "Risikoeier",
+                    "probability": rng.randint(1, 5),
+                    "consequence": rng.randint(1, 5),
+                },
+            )
         if self._due(self.shape.milestones, len(self.milestones)):
             project = rng.choice(self.projects)
             key = f"{project}/M{len(self.milestones):05d}"
             self.milestones[key] = {"planned": True, "since": today}
-            return self._cmd(f"milestone:{key}", "MilestonePlanned", today, {
-                "name": f"Milepæl {key}", "kind": "delivery",
-                "baseline_on": (today + timedelta(days=rng.randint(30, 700))).isoformat()})
+            return self._cmd(
+                f"milestone:{key}",
+                "MilestonePlanned",
+                today,
+                {
+                    "name": f"Milepæl {key}",
+                    "kind": "delivery",
+                    "baseline_on": (today + timedelta(days=rng.randint(30, 700))).isoformat(),
+                },
+            )
         if self._due(self.shape.contracts, len(self.contracts)):
             key = f"K{len(self.contracts):04d}"
             self.contracts[key] = 0
-            return self._cmd(f"contract:{key}", "ContractSigned", today, {
-                "title": "Kontrakt", "supplier": "Leverandør AS", "customer": "HDO", "signed_on": today.isoformat(),
-                "project": rng.choice(self.projects)})
+            return self._cmd(
+                f"contract:{key}",
+                "ContractSigned",
+                today,
+                {
+                    "title": "Kontrakt",
+                    "supplier": "Leverandør AS",
+                    "customer": "HDO",
+                    "signed_on": today.isoformat(),
+                    "project": rng.choice(self.projects),
+                },
+            )
         return self._change(today)
 
     def _change(self, today: date) -> Command | None:
@@ -185,8 +231,12 @@ class History:
             if rng.random() < 0.01 and day == today:
                 risk.update(open=False, since=today)
                 return self._cmd(f"risk:{key}", "RiskClosed", today, {"reason": "Håndtert"})
-            return self._cmd(f"risk:{key}", "RiskAssessed", day, {
-                "probability": rng.randint(1, 5), "consequence": rng.randint(1, 5)})
+            return self._cmd(
+                f"risk:{key}",
+                "RiskAssessed",
+                day,
+                {"probability": rng.randint(1, 5), "consequence": rng.randint(1, 5)},
+            )
         if roll < 0.60 and self.milestones:
             key = rng.choice(list(self.milestones))
             milestone = self.milestones[key]
@@ -196,39 +246,96 @@ class History:
             chance = rng.random()
             if chance < 0.02 and day == today:
                 milestone["planned"] = False
-                return self._cmd(f"milestone:{key}", "MilestoneAchieved", today, {"achieved_on": today.isoformat()})
+                return self._cmd(
+                    f"milestone:{key}", "MilestoneAchieved", today, {"achieved_on": today.isoformat()}
+                )
             if chance < 0.025 and day == today:
                 milestone["planned"] = False
                 return self._cmd(f"milestone:{key}", "MilestoneCancelled", today, {"reason": "Utgår"})
             if chance < 0.05:
-                return self._cmd(f"milestone:{key}", "MilestoneRebaselined", day, {
-                    "baseline_on": (day + timedelta(days=rng.randint(0, 400))).isoformat(), "reason": "Ny plan",
-                    "decision_ref": rng.choice(self.cases)})
-            return self._cmd(f"milestone:{key}", "MilestoneForecastChanged", day, {
-                "forecast_on": (day + timedelta(days=rng.randint(-30, 400))).isoformat(), "reason": "Prognose"})
+                return self._cmd(
+                    f"milestone:{key}",
+                    "MilestoneRebaselined",
+                    day,
+                    {
+                        "baseline_on": (day + timedelta(days=rng.randint(0, 400))).isoformat(),
+                        "reason": "Ny plan",
+                        "decision_ref": rng.choice(self.cases),
+                    },
+                )
+            return self._cmd(
+                f"milestone:{key}",
+                "MilestoneForecastChanged",
+                day,
+                {
+                    "forecast_on": (day + timedelta(days=rng.randint(-30, 400))).isoformat(),
+                    "reason": "Prognose",
+                },
+            )
         if roll < 0.92:
             key = rng.choice(self.projects)
             day = today - timedelta(days=rng.randint(1, 60)) if backdate else today
             day = max(day, self.registered[key])
             if rng.random() < 0.5:
-                return self._cmd(f"project:{key}", "ProjectStatusAssessed", day, {
-                    **{name: rng.choice(RATINGS) for name in
-                       ("overall", "time", "cost", "scope", "quality", "risk_exposure", "benefits")},
-                    "measures": ["Oppfølging"]})
-            return self._cmd(f"project:{key}", "ProjectFinancialsReported", day, {
-                "phase_budget": rng.randint(10**6, 10**9), "forecast": rng.randint(10**6, 10**9),
-                "actual": rng.randint(0, 10**9), "earned_value": rng.randint(0, 10**9)})
+                return self._cmd(
+                    f"project:{key}",
+                    "ProjectStatusAssessed",
+                    day,
+                    {
+                        **{
+                            name: rng.choice(RATINGS)
+                            for name in (
+                                "overall",
+                                "time",
+                                "cost",
+                                "scope",
+                                "quality",
+                                "risk_exposure",
+                                "benefits",
+                            )
+                        },
+                        "measures": ["Oppfølging"],
+                    },
+                )
+            return self._cmd(
+                f"project:{key}",
+                "ProjectFinancialsReported",
+                day,
+                {
+                    "phase_budget": rng.randint(10**6, 10**9),
+                    "forecast": rng.randint(10**6, 10**9),
+                    "actual": rng.randint(0, 10**9),
+                    "earned_value": rng.randint(0, 10**9),
+                },
+            )
         if roll < 0.97:
             case = rng.choice(self.cases)
-            return self._cmd(f"board-case:{case}", "BoardDecisionRecorded", today, {
-                "decided_on": today.isoformat(), "text": "Vedtak", "refs": [f"project:{rng.choice(self.projects)}"]})
+            return self._cmd(
+                f"board-case:{case}",
+                "BoardDecisionRecorded",
+                today,
+                {
+                    "decided_on": today.isoformat(),
+                    "text": "Vedtak",
+                    "refs": [f"project:{rng.choice(self.projects)}"],
+                },
+            )
         key = rng.choice(list(self.contracts)) if self.contracts else None
         if key is None:
             return None
         self.contracts[key] += 1
-        return self._cmd(f"contract:{key}", "ContractAmended", today, {
-            "amendment_no": self.contracts[key], "kind": "schedule", "title": "Tillegg", "summary": "Endring",
-            "affected_milestones": []})
+        return self._cmd(
+            f"contract:{key}",
+            "ContractAmended",
+            today,
+            {
+                "amendment_no": self.contracts[key],
+                "kind": "schedule",
+                "title": "Tillegg",
+                "summary": "Endring",
+                "affected_milestones": [],
+            },
+        )
 
     def _backdated(self, today: date, since: date) -> date:
         earliest = since + timedelta(days=1)
@@ -288,15 +395,25 @@ class TrustedLoader:
             event_class = EVENT_TYPES[command.type]
             extra = {"originator_topic": get_topic(AGGREGATES[command.subject.kind])} if version == 1 else {}
             event = event_class(
-                originator_id=command.subject.id, originator_version=version,
-                effective_on=command.effective_on, **extra, **command.fields,
+                originator_id=command.subject.id,
+                originator_version=version,
+                effective_on=command.effective_on,
+                **extra,
+                **command.fields,
             )
             events.append(event)
-            entries.append(PendingEntry(
-                event_id=str(uuid.uuid4()), subject=subject, type=command.type, version=version,
-                effective_on=event.effective_on.isoformat(), actor=command.actor, data=event.data(),
-                recorded_at=command.recorded_at,
-            ))
+            entries.append(
+                PendingEntry(
+                    event_id=str(uuid.uuid4()),
+                    subject=subject,
+                    type=command.type,
+                    version=version,
+                    effective_on=event.effective_on.isoformat(),
+                    actor=command.actor,
+                    data=event.data(),
+                    recorded_at=command.recorded_at,
+                )
+            )
         with collector_paused():
             self.ledger.events.put(events, log_entries=entries)
 
@@ -389,7 +506,9 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def snapshot_probes(ledger: Ledger, models: ReadModels, rng: random.Random) -> tuple[Callable[[], Any], Callable[[], Any]]:
+def snapshot_probes(
+    ledger: Ledger, models: ReadModels, rng: random.Random
+) -> tuple[Callable[[], Any], Callable[[], Any]]:
     last = ledger.position()
     first_day, last_day = START.date(), START.date() + timedelta(days=YEARS * 365)
 
@@ -400,12 +519,16 @@ def snapshot_probes(ledger: Ledger, models: ReadModels, rng: random.Random) -> t
         day = first_day + timedelta(days=rng.randint(0, (last_day - first_day).days))
         period = Tertial.containing(day)
         position = random_position()
-        return tertial_snapshot(models, period, position=position, known_at="", head_hash=ledger.head_hash(position))
+        return tertial_snapshot(
+            models, period, position=position, known_at="", head_hash=ledger.head_hash(position)
+        )
 
     def status() -> Any:
         day = first_day + timedelta(days=rng.randint(0, (last_day - first_day).days))
         position = random_position()
-        return status_at(models, as_of=day, position=position, known_at="", head_hash=ledger.head_hash(position))
+        return status_at(
+            models, as_of=day, position=position, known_at="", head_hash=ledger.head_hash(position)
+        )
 
     return tertial, status
 
@@ -416,8 +539,11 @@ def catch_up_lag(ledger: Ledger, models: ReadModels, appends: int) -> tuple[floa
     models.start()
     project = "P0000"
     commands = [
-        Command(SubjectKey.parse(f"project:{project}"), "ProjectFinancialsReported",
-                {"phase_budget": n, "forecast": n, "actual": n, "earned_value": n})
+        Command(
+            SubjectKey.parse(f"project:{project}"),
+            "ProjectFinancialsReported",
+            {"phase_budget": n, "forecast": n, "actual": n, "earned_value": n},
+        )
         for n in range(appends)
     ]
     started = time.perf_counter()
@@ -462,15 +588,25 @@ def copy_history(sqlite_path: str, postgres_url: str) -> float:
     ledger.close()
     source = sqlite3.connect(sqlite_path)
     with psycopg.connect(postgres_url.split("?")[0]) as target, target.cursor() as cursor:
-        with cursor.copy(sql.SQL("COPY {}.{} (originator_id, originator_version, topic, state, notification_id) FROM STDIN")
-                         .format(sql.Identifier(schema), sql.Identifier(events_table))) as copy:
-            for row in source.execute("SELECT originator_id, originator_version, topic, state, rowid FROM stored_events"):
+        with cursor.copy(
+            sql.SQL(
+                "COPY {}.{} (originator_id, originator_version, topic, state, notification_id) FROM STDIN"
+            ).format(sql.Identifier(schema), sql.Identifier(events_table))
+        ) as copy:
+            for row in source.execute(
+                "SELECT originator_id, originator_version, topic, state, rowid FROM stored_events"
+            ):
                 copy.write_row((uuid.UUID(row[0]), *row[1:]))
         with cursor.copy(sql.SQL("COPY {}.ledger_log FROM STDIN").format(sql.Identifier(schema))) as copy:
             for row in source.execute("SELECT * FROM ledger_log ORDER BY seq"):
                 copy.write_row(row)
-        cursor.execute(sql.SQL("SELECT setval(pg_get_serial_sequence({}, 'notification_id'), (SELECT MAX(notification_id) FROM {}.{}))")
-                       .format(sql.Literal(f"{schema}.{events_table}"), sql.Identifier(schema), sql.Identifier(events_table)))
+        cursor.execute(
+            sql.SQL(
+                "SELECT setval(pg_get_serial_sequence({}, 'notification_id'), (SELECT MAX(notification_id) FROM {}.{}))"
+            ).format(
+                sql.Literal(f"{schema}.{events_table}"), sql.Identifier(schema), sql.Identifier(events_table)
+            )
+        )
         cursor.execute(sql.SQL("ANALYZE {}.{}").format(sql.Identifier(schema), sql.Identifier(events_table)))
         cursor.execute(sql.SQL("ANALYZE {}.ledger_log").format(sql.Identifier(schema)))
     source.close()
@@ -483,28 +619,38 @@ def bench_store(name: str, url: str, args: argparse.Namespace, *, source: str | 
         ledger = Ledger(url)
         seconds = record_history(ledger, args.events, args.seed, validate=args.validate)
         path = "the batched append path, every command checked" if args.validate else "the event store"
-        print(f"generated and recorded through {path} in {seconds:.0f} s ({ledger.position() / seconds:,.0f} events/s)")
+        print(
+            f"generated and recorded through {path} in {seconds:.0f} s ({ledger.position() / seconds:,.0f} events/s)"
+        )
     else:
         seconds = copy_history(source, url)
         ledger = Ledger(url)
         print(f"copied the same {ledger.position():,} events from the SQLite store in {seconds:.0f} s")
     raw = in_child(_raw_in_child, url)
     rate, start_kb, peak_kb = in_child(_rebuild_in_child, url)
-    print(f"rebuild          {rate:>12,.0f} events/s   raw read+decode {raw:,.0f} events/s   "
-          f"ratio {rate / raw:.2f} (goal >= 0.50)")
-    print(f"rebuild memory   start {start_kb / 1024:,.0f} MiB, peak {peak_kb / 1024:,.0f} MiB "
-          f"(+{(peak_kb - start_kb) / 1024:,.0f} MiB)")
+    print(
+        f"rebuild          {rate:>12,.0f} events/s   raw read+decode {raw:,.0f} events/s   "
+        f"ratio {rate / raw:.2f} (goal >= 0.50)"
+    )
+    print(
+        f"rebuild memory   start {start_kb / 1024:,.0f} MiB, peak {peak_kb / 1024:,.0f} MiB "
+        f"(+{(peak_kb - start_kb) / 1024:,.0f} MiB)"
+    )
     models = ReadModels(ledger)
     models.catch_up()
     tertial, status = snapshot_probes(ledger, models, random.Random(args.seed))
     times = latencies(tertial, args.probes)
-    print(f"tertial snapshot p50 {percentile(times, 0.5):6.1f} ms   p99 {percentile(times, 0.99):6.1f} ms   "
-          f"(goal p50 <= 50, p99 <= 200; {args.probes} random (tertial, known_at), uncached)")
+    print(
+        f"tertial snapshot p50 {percentile(times, 0.5):6.1f} ms   p99 {percentile(times, 0.99):6.1f} ms   "
+        f"(goal p50 <= 50, p99 <= 200; {args.probes} random (tertial, known_at), uncached)"
+    )
     times = latencies(status, max(20, args.probes // 5))
     print(f"status           p50 {percentile(times, 0.5):6.1f} ms   p99 {percentile(times, 0.99):6.1f} ms")
     appends_per_second, lag = catch_up_lag(ledger, models, args.burst)
-    print(f"catch-up lag     {lag * 1000:6.1f} ms after a burst of {args.burst:,} appends "
-          f"({appends_per_second:,.0f} appends/s, {BURST_BATCH} per transaction)")
+    print(
+        f"catch-up lag     {lag * 1000:6.1f} ms after a burst of {args.burst:,} appends "
+        f"({appends_per_second:,.0f} appends/s, {BURST_BATCH} per transaction)"
+    )
     models.close()
     ledger.close()
 

@@ -97,7 +97,9 @@ LogReader = Annotated[User, Depends(log_reader)]
 Admin = Annotated[User, Depends(admin)]
 
 
-def authorize_write(ledger: Ledger, user: User, subject: SubjectKey, event_type: str, fields: dict[str, Any]) -> None:
+def authorize_write(
+    ledger: Ledger, user: User, subject: SubjectKey, event_type: str, fields: dict[str, Any]
+) -> None:
     """Refuse a write outside the user's role or projects, before anything is checked."""
     if user.role in ("admin", "secretariat"):
         return
@@ -107,7 +109,9 @@ def authorize_write(ledger: Ledger, user: User, subject: SubjectKey, event_type:
         raise Forbidden("a project_lead creates no project")
     project = _project_of(ledger, subject, event_type, fields)
     if project is None or project not in user.projects:
-        raise Forbidden(f"{user.name} writes only for the projects {', '.join(sorted(user.projects)) or '(none)'}")
+        raise Forbidden(
+            f"{user.name} writes only for the projects {', '.join(sorted(user.projects)) or '(none)'}"
+        )
 
 
 def _project_of(ledger: Ledger, subject: SubjectKey, event_type: str, fields: dict[str, Any]) -> str | None:

@@ -97,7 +97,9 @@ def install_error_handlers(app: FastAPI) -> None:
         # The append lock was not granted in time (an import holds it), or the store is
         # unreachable: either way the request changed nothing and may be retried.
         log.warning("store busy or unavailable: %s", error)
-        detail = "the store is busy (an import may be running) or unavailable; nothing was changed, retry shortly"
+        detail = (
+            "the store is busy (an import may be running) or unavailable; nothing was changed, retry shortly"
+        )
         return problem(503, "Store busy", detail, headers={"Retry-After": "2"})
 
     @app.exception_handler(HTTPException)

@@ -52,15 +52,27 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "baseline_on": "2025-10-24",
         "effective_on": "2025-06-30",
     },
-    "MilestoneForecastChanged": {"forecast_on": "2025-11-15", "reason": "Feilretting pågår", "effective_on": "2025-09-01"},
+    "MilestoneForecastChanged": {
+        "forecast_on": "2025-11-15",
+        "reason": "Feilretting pågår",
+        "effective_on": "2025-09-01",
+    },
     "MilestoneRebaselined": {
         "baseline_on": "2026-09-30",
         "reason": "Forliket deler leveransen i tre delmilepæler",
         "amendment_ref": "KAK-FREQUENTIS#3",
         "effective_on": "2025-06-30",
     },
-    "MilestoneAchieved": {"achieved_on": "2025-10-24", "approved_by": "HDO", "note": "Passert med ikke-blokkerende feil"},
-    "MilestoneCancelled": {"reason": "Erstattet av delmilepæler", "decision_ref": "HDO/27-2025", "effective_on": "2025-09-10"},
+    "MilestoneAchieved": {
+        "achieved_on": "2025-10-24",
+        "approved_by": "HDO",
+        "note": "Passert med ikke-blokkerende feil",
+    },
+    "MilestoneCancelled": {
+        "reason": "Erstattet av delmilepæler",
+        "decision_ref": "HDO/27-2025",
+        "effective_on": "2025-09-10",
+    },
     "RiskIdentified": {
         "key": "OR-821",
         "title": "Risiko for forsinkelser i KAK-prosjektet som følge av at LifeX-leveransen ikke blir godkjent",
@@ -72,7 +84,12 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "consequence": 4,
         "effective_on": "2025-01-15",
     },
-    "RiskAssessed": {"probability": 4, "consequence": 4, "rationale": "Flere ikke-planlagte oppdateringer", "effective_on": "2025-08-31"},
+    "RiskAssessed": {
+        "probability": 4,
+        "consequence": 4,
+        "rationale": "Flere ikke-planlagte oppdateringer",
+        "effective_on": "2025-08-31",
+    },
     "MitigationAdded": {
         "mitigation_id": "T1",
         "description": "Fortløpende feilretting fra leverandør",
@@ -80,8 +97,16 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "due_on": "2025-12-31",
         "effective_on": "2025-05-01",
     },
-    "MitigationCompleted": {"mitigation_id": "T1", "note": "Feilrettingen er satt i produksjon", "effective_on": "2025-10-24"},
-    "RiskClosed": {"reason": "Slått sammen med OR-821", "merged_into": "OR-821", "effective_on": "2025-12-17"},
+    "MitigationCompleted": {
+        "mitigation_id": "T1",
+        "note": "Feilrettingen er satt i produksjon",
+        "effective_on": "2025-10-24",
+    },
+    "RiskClosed": {
+        "reason": "Slått sammen med OR-821",
+        "merged_into": "OR-821",
+        "effective_on": "2025-12-17",
+    },
     "RiskReopened": {"reason": "Ny forsinkelse varslet", "effective_on": "2026-01-10"},
     "ContractSigned": {
         "key": "KAK-FREQUENTIS",
@@ -102,8 +127,15 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "affected_milestones": ["KAK/DM1", "KAK/DM2", "KAK/DM3"],
         "effective_on": "2025-06-30",
     },
-    "ContractDisputeRaised": {"description": "Uenighet om ansvar for forsinket leveranse", "effective_on": "2024-11-01"},
-    "ContractDisputeResolved": {"resolution": "Forlik inngått", "amendment_no": 3, "effective_on": "2025-06-30"},
+    "ContractDisputeRaised": {
+        "description": "Uenighet om ansvar for forsinket leveranse",
+        "effective_on": "2024-11-01",
+    },
+    "ContractDisputeResolved": {
+        "resolution": "Forlik inngått",
+        "amendment_no": 3,
+        "effective_on": "2025-06-30",
+    },
     "ContractTerminated": {"reason": "Kontrakten er oppfylt", "effective_on": "2026-12-31"},
     "BoardCaseRegistered": {
         "body": "HDO",
@@ -119,5 +151,9 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "refs": ["project:KAK"],
         "effective_on": "2025-09-10",
     },
-    "BoardDecisionSuperseded": {"by": "HDO/31-2025", "reason": "Nytt vedtak i sak 31-2025", "effective_on": "2025-10-15"},
+    "BoardDecisionSuperseded": {
+        "by": "HDO/31-2025",
+        "reason": "Nytt vedtak i sak 31-2025",
+        "effective_on": "2025-10-15",
+    },
 }

@@ -43,17 +43,32 @@ class RequestLimits:
         kind = media_type(scope)
         if scope["path"] == IMPORT_PATH:
             if kind not in IMPORT_TYPES:
-                await self._refuse(scope, receive, send, 415, "Unsupported media type",
-                                   "an import is application/x-ndjson, application/jsonl or text/plain")
+                await self._refuse(
+                    scope,
+                    receive,
+                    send,
+                    415,
+                    "Unsupported media type",
+                    "an import is application/x-ndjson, application/jsonl or text/plain",
+                )
                 return
             await self.app(scope, receive, send)
             return
         if not _is_json(kind):
-            await self._refuse(scope, receive, send, 415, "Unsupported media type", "a write's body is application/json")
+            await self._refuse(
+                scope, receive, send, 415, "Unsupported media type", "a write's body is application/json"
+            )
             return
         length = _content_length(scope)
         if length is not None and length > self.max_body:
-            await self._refuse(scope, receive, send, 413, "Content too large", f"a request body is at most {self.max_body} bytes")
+            await self._refuse(
+                scope,
+                receive,
+                send,
+                413,
+                "Content too large",
+                f"a request body is at most {self.max_body} bytes",
+            )
             return
         received = 0
 
@@ -69,7 +84,9 @@ class RequestLimits:
         await self.app(scope, limited_receive, send)
 
     @staticmethod
-    async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, title: str, detail: str) -> None:
+    async def _refuse(
+        scope: Scope, receive: Receive, send: Send, status: int, title: str, detail: str
+    ) -> None:
         await problem(status, title, detail)(scope, receive, send)
 
 

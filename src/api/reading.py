@@ -33,10 +33,14 @@ class ReadTime:
 
 def read_time(
     ledger: LedgerDep,
-    as_of: Annotated[str | None, Query(description="The day to read at (YYYY-MM-DD); default today in Oslo")] = None,
+    as_of: Annotated[
+        str | None, Query(description="The day to read at (YYYY-MM-DD); default today in Oslo")
+    ] = None,
     known_at: Annotated[
         str | None,
-        Query(description="Read what was recorded up to this instant (RFC 3339), or to the end of this day in Oslo"),
+        Query(
+            description="Read what was recorded up to this instant (RFC 3339), or to the end of this day in Oslo"
+        ),
     ] = None,
 ) -> ReadTime:
     now = ledger.clock()

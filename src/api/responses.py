@@ -37,10 +37,16 @@ def problem(
 def field_error(loc: tuple[str | int, ...] | list[str | int], msg: str, type_: str) -> dict[str, Any]:
     """One invalid field, named by its path: `loc` as FastAPI writes it (``["body",
     "probability"]``), `pointer` as a JSON Pointer into the request part it names."""
-    path = [str(part) for part in loc[1:]] if loc and loc[0] in ("body", "query", "path", "header") else [str(part) for part in loc]
+    path = (
+        [str(part) for part in loc[1:]]
+        if loc and loc[0] in ("body", "query", "path", "header")
+        else [str(part) for part in loc]
+    )
     return {
         "loc": list(loc),
-        "pointer": "/" + "/".join(part.replace("~", "~0").replace("/", "~1") for part in path) if path else "",
+        "pointer": "/" + "/".join(part.replace("~", "~0").replace("/", "~1") for part in path)
+        if path
+        else "",
         "field": ".".join(path),
         "msg": msg,
         "type": type_,

@@ -67,7 +67,9 @@ def idempotency_record(request: Request, user: User, body: BaseModel) -> Idempot
         return None
     if not _IDEMPOTENCY_KEY.match(key):
         raise InvalidHeader("Idempotency-Key", "must be 1 to 255 printable ASCII characters")
-    request_text = f"{request.method} {request.url.path}\n".encode() + canonical_json(body.model_dump(mode="json"))
+    request_text = f"{request.method} {request.url.path}\n".encode() + canonical_json(
+        body.model_dump(mode="json")
+    )
     return IdempotencyRecord(user.name, key, hashlib.sha256(request_text).hexdigest())
 
 

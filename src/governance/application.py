@@ -166,7 +166,9 @@ class Ledger(Application):
             return Recorded(entry.envelope())
         raise ConcurrentAppend()
 
-    def record_many(self, commands: Iterable[Command], *, expected_tail: int | None = None) -> list[dict[str, Any]]:
+    def record_many(
+        self, commands: Iterable[Command], *, expected_tail: int | None = None
+    ) -> list[dict[str, Any]]:
         """Record a batch of events in one transaction, or none of them. A refused
         command raises `BatchError` with its index."""
         batch = Batch(self)
@@ -262,7 +264,12 @@ class Ledger(Application):
         return self.log.log_hash(position)
 
     def envelopes(
-        self, *, after: int = 0, until: int | None = None, subject: str | None = None, limit: int | None = None
+        self,
+        *,
+        after: int = 0,
+        until: int | None = None,
+        subject: str | None = None,
+        limit: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Events in log order as §7 envelopes."""
         decode = self.mapper.decode_state  # type: ignore[attr-defined]
@@ -281,7 +288,9 @@ class Ledger(Application):
         except AggregateNotFoundError:
             return None
 
-    def subject(self, subject: SubjectKey, *, as_of: date, known_at: datetime | None = None) -> dict[str, Any] | None:
+    def subject(
+        self, subject: SubjectKey, *, as_of: date, known_at: datetime | None = None
+    ) -> dict[str, Any] | None:
         """A subject's answer (§6) at `as_of` as known at `known_at`; None where it did
         not exist then."""
         position = None if known_at is None else self.position(known_at)
@@ -402,12 +411,16 @@ class Batch:
             )
         reserved = sorted(set(command.fields) & (LIBRARY_FIELDS | {"effective_on"}))
         if reserved:
-            raise InvalidInput([FieldError((name,), "is not a field of the event", "extra_forbidden") for name in reserved])
+            raise InvalidInput(
+                [FieldError((name,), "is not a field of the event", "extra_forbidden") for name in reserved]
+            )
         return event_class
 
     def _effective_on(self, command: Command) -> date:
         recorded_on = (
-            self.ledger.today() if command.recorded_at is None else oslo_day(datetime.fromisoformat(command.recorded_at))
+            self.ledger.today()
+            if command.recorded_at is None
+            else oslo_day(datetime.fromisoformat(command.recorded_at))
         )
         if command.effective_on is None:
             return recorded_on
@@ -422,7 +435,8 @@ class Batch:
                 raise InvalidInput.single(("effective_on",), str(error)) from None
         if effective_on > recorded_on:
             raise InvalidInput.single(
-                ("effective_on",), f"lies in the future: facts are recorded when they have happened ({recorded_on})"
+                ("effective_on",),
+                f"lies in the future: facts are recorded when they have happened ({recorded_on})",
             )
         return effective_on
 
@@ -463,4 +477,3 @@ def _field_errors(error: ValidationError) -> list[FieldError]:
         FieldError(tuple(item["loc"]), item["msg"].removeprefix("Value error, "), item["type"])
         for item in error.errors(include_url=False)
     ]
-

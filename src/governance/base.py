@@ -136,7 +136,9 @@ class Aggregate(BaseAggregate[UUID]):
             self._current, self._checkpoints = self._fold_ordered(self._ordered)
         return self._current
 
-    def _fold_ordered(self, ordered: list[Aggregate.Event], inserted: int | None = None) -> tuple[Any, list[Any]]:
+    def _fold_ordered(
+        self, ordered: list[Aggregate.Event], inserted: int | None = None
+    ) -> tuple[Any, list[Any]]:
         """Fold events already in effective order, from the last checkpoint still valid
         (before `inserted`, the position of a new event), taking new checkpoints as it
         goes; the final state and every checkpoint."""
@@ -184,7 +186,10 @@ class Aggregate(BaseAggregate[UUID]):
             state, checkpoints = self._fold_ordered(ordered, inserted=position)
         event.mutate(self)
         self._current, self._checkpoints = state, checkpoints
-        if len(self._ordered) % self.CHECKPOINT_EVERY == 0 and len(checkpoints) == len(self._ordered) // self.CHECKPOINT_EVERY - 1:
+        if (
+            len(self._ordered) % self.CHECKPOINT_EVERY == 0
+            and len(checkpoints) == len(self._ordered) // self.CHECKPOINT_EVERY - 1
+        ):
             self._checkpoints.append(clone_state(state))
         self.pending_events.append(event)
         return event

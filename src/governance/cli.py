@@ -17,7 +17,9 @@ from governance.application import Ledger
 from governance.errors import LedgerError
 from governance.users import ROLES, Users
 
-app = typer.Typer(help="The governance ledger: record, read, verify and exchange its history.", no_args_is_help=True)
+app = typer.Typer(
+    help="The governance ledger: record, read, verify and exchange its history.", no_args_is_help=True
+)
 users_app = typer.Typer(help="Users and their bearer tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 
@@ -61,7 +63,9 @@ def serve(
 def users_add(
     name: Annotated[str, typer.Argument(help="The user's name, recorded as the actor of its events")],
     role: Annotated[str, typer.Option(help=f"One of {', '.join(ROLES)}")],
-    project: Annotated[list[str] | None, typer.Option(help="A project a project_lead writes for (repeatable)")] = None,
+    project: Annotated[
+        list[str] | None, typer.Option(help="A project a project_lead writes for (repeatable)")
+    ] = None,
 ) -> None:
     """Create a user; print its bearer token once, alone on the last line."""
     with opened() as ledger:
@@ -88,15 +92,21 @@ def users_remove(name: str) -> None:
 
 @app.command()
 def demo(
-    if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing (successfully) if the store holds events")] = False,
-    token: Annotated[bool, typer.Option("--token", help=f"Also print a fresh token for the admin user {DEMO_ADMIN}")] = False,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing (successfully) if the store holds events")
+    ] = False,
+    token: Annotated[
+        bool, typer.Option("--token", help=f"Also print a fresh token for the admin user {DEMO_ADMIN}")
+    ] = False,
 ) -> None:
     """Load the demo history (HDO 2025, from its board reports) into an empty store."""
     from governance.demo import load_demo
 
     with opened() as ledger:
         if ledger.position() and if_empty:
-            console.print(f"The store already holds {ledger.position()} events; the demo is not loaded again.")
+            console.print(
+                f"The store already holds {ledger.position()} events; the demo is not loaded again."
+            )
         else:
             count = load_demo(ledger)
             console.print(f"Loaded the demo history: {count} events.")
@@ -120,13 +130,17 @@ def verify_command(
     from governance.integrity import verify
 
     if hash_ is not None and position is None:
-        console.print("[red]--hash needs --position:[/red] the position the head hash was taken at", soft_wrap=True)
+        console.print(
+            "[red]--hash needs --position:[/red] the position the head hash was taken at", soft_wrap=True
+        )
         raise typer.Exit(2)
     with opened() as ledger:
         result = verify(ledger, position=position, expected_hash=hash_)
     print(orjson.dumps(result.as_dict()).decode())
     if result.ok:
-        console.print(f"The chain is intact: {result.checked} events, head hash {result.head_hash}.", soft_wrap=True)
+        console.print(
+            f"The chain is intact: {result.checked} events, head hash {result.head_hash}.", soft_wrap=True
+        )
         return
     where = f"at seq {result.broken_at}" if result.broken_at is not None else "at its head"
     console.print(f"[red]The chain breaks {where}:[/red] {result.reason}", soft_wrap=True)
@@ -163,12 +177,16 @@ def import_command(
             console.print(f"[red]Refused at line {refusal.line}:[/red] {refusal.reason}", soft_wrap=True)
             console.print("Nothing was imported.", soft_wrap=True)
             raise typer.Exit(1) from refusal
-    print(f"Imported {imported.imported} events; the log is at position {imported.position}, head hash {imported.head_hash}.")
+    print(
+        f"Imported {imported.imported} events; the log is at position {imported.position}, head hash {imported.head_hash}."
+    )
 
 
 @app.command("export")
 def export_command(
-    output: Annotated[str, typer.Option("-o", "--output", help="Where to write; - (the default) is standard output")] = "-",
+    output: Annotated[
+        str, typer.Option("-o", "--output", help="Where to write; - (the default) is standard output")
+    ] = "-",
 ) -> None:
     """Export the whole log in the exchange format of §7, one event per line."""
     import os
@@ -194,7 +212,9 @@ def export_command(
 
 @app.command()
 def rebuild(
-    restart: Annotated[bool, typer.Option("--restart", help="Start over even if an interrupted rebuild can resume")] = False,
+    restart: Annotated[
+        bool, typer.Option("--restart", help="Start over even if an interrupted rebuild can resume")
+    ] = False,
 ) -> None:
     """Drop every read model and rebuild it from the log (an interrupted rebuild resumes)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -208,7 +228,9 @@ def rebuild(
             columns = (TextColumn("rebuilding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
             with Progress(*columns, console=console) as progress:
                 task = progress.add_task("rebuild", total=total)
-                position = models.rebuild(progress=lambda applied: progress.update(task, completed=applied), restart=restart)
+                position = models.rebuild(
+                    progress=lambda applied: progress.update(task, completed=applied), restart=restart
+                )
                 progress.update(task, completed=position)
         finally:
             models.close()
@@ -217,13 +239,18 @@ def rebuild(
 
 @app.command()
 def report(
-    tertial: Annotated[str, typer.Argument(help="The tertial, written YYYY-Tn (T1 Jan–Apr, T2 May–Aug, T3 Sep–Dec)")],
+    tertial: Annotated[
+        str, typer.Argument(help="The tertial, written YYYY-Tn (T1 Jan–Apr, T2 May–Aug, T3 Sep–Dec)")
+    ],
     known_at: Annotated[
-        str | None, typer.Option("--known-at", help="As known at this instant (RFC 3339) or the end of this day")
+        str | None,
+        typer.Option("--known-at", help="As known at this instant (RFC 3339) or the end of this day"),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="html, md or json")] = "md",
     output: Annotated[str, typer.Option("-o", "--output", help="Write to this file ('-' is stdout)")] = "-",
-    organisation: Annotated[str | None, typer.Option(help="Only this organisation's projects and risks")] = None,
+    organisation: Annotated[
+        str | None, typer.Option(help="Only this organisation's projects and risks")
+    ] = None,
 ) -> None:
     """The tertial report, with the log's position and head hash a board can file."""
     from governance.projections.reads import tertial_report

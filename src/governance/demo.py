@@ -118,11 +118,23 @@ def _status(
     return _event(project, "ProjectStatusAssessed", on, at, actor, measures=measures, **fields)
 
 
-def _financials(project: SubjectKey, on: str, at: str, actor: str, budget: float, forecast: float,
-                actual: float, earned: float) -> Command:
+def _financials(
+    project: SubjectKey,
+    on: str,
+    at: str,
+    actor: str,
+    budget: float,
+    forecast: float,
+    actual: float,
+    earned: float,
+) -> Command:
     """A financial report, figures in MNOK as the reports give them."""
     return _event(
-        project, "ProjectFinancialsReported", on, at, actor,
+        project,
+        "ProjectFinancialsReported",
+        on,
+        at,
+        actor,
         phase_budget=_mnok(budget),
         forecast=_mnok(forecast),
         actual=_mnok(actual),
@@ -130,10 +142,19 @@ def _financials(project: SubjectKey, on: str, at: str, actor: str, budget: float
     )
 
 
-def _planned(project: SubjectKey, key: str, name: str, kind: str, baseline_on: str, on: str, at: str,
-             actor: str) -> Command:
-    return _event(keys.milestone(project.key, key), "MilestonePlanned", on, at, actor,
-                  name=name, kind=kind, baseline_on=baseline_on)
+def _planned(
+    project: SubjectKey, key: str, name: str, kind: str, baseline_on: str, on: str, at: str, actor: str
+) -> Command:
+    return _event(
+        keys.milestone(project.key, key),
+        "MilestonePlanned",
+        on,
+        at,
+        actor,
+        name=name,
+        kind=kind,
+        baseline_on=baseline_on,
+    )
 
 
 def _achieved(project: SubjectKey, key: str, on: str, at: str, actor: str, **fields: Any) -> Command:
@@ -141,10 +162,18 @@ def _achieved(project: SubjectKey, key: str, on: str, at: str, actor: str, **fie
     return _event(milestone, "MilestoneAchieved", on, at, actor, achieved_on=on, **fields)
 
 
-def _forecast(project: SubjectKey, key: str, forecast_on: str, reason: str, on: str, at: str,
-              actor: str) -> Command:
-    return _event(keys.milestone(project.key, key), "MilestoneForecastChanged", on, at, actor,
-                  forecast_on=forecast_on, reason=reason)
+def _forecast(
+    project: SubjectKey, key: str, forecast_on: str, reason: str, on: str, at: str, actor: str
+) -> Command:
+    return _event(
+        keys.milestone(project.key, key),
+        "MilestoneForecastChanged",
+        on,
+        at,
+        actor,
+        forecast_on=forecast_on,
+        reason=reason,
+    )
 
 
 # Projects -------------------------------------------------------------------------------
@@ -163,7 +192,11 @@ def kak_project() -> list[Command]:
     """
     return [
         _event(
-            KAK, "ProjectRegistered", "2022-12-01", "2025-01-06 09:00", SECRETARIAT,
+            KAK,
+            "ProjectRegistered",
+            "2022-12-01",
+            "2025-01-06 09:00",
+            SECRETARIAT,
             name="KAK – ny felles kommunikasjonsløsning i akuttmedisinsk kjede (HDO Kontrollsenter, LifeX)",
             organisation=HDO,
             phase="execution",
@@ -175,7 +208,11 @@ def kak_project() -> list[Command]:
         ),
         # T1: delleveranse 1 is in an acceptance test that finds more faults than reported.
         _status(
-            KAK, T1_END, "2025-05-06 10:00", KAK_LEAD, "red red yellow green red red yellow",
+            KAK,
+            T1_END,
+            "2025-05-06 10:00",
+            KAK_LEAD,
+            "red red yellow green red red yellow",
             comment=(
                 "Delleveranse 1 fra Frequentis ble mottatt ved utgangen av februar og er i omfattende "
                 "akseptansetest."
@@ -195,7 +232,11 @@ def kak_project() -> list[Command]:
         _financials(KAK, T1_END, "2025-05-06 10:05", KAK_LEAD, 98.0, 98.0, 21.4, 17.9),
         # T2, as reported for the board meeting of 11 September (board case 27-2025).
         _status(
-            KAK, T2_END, "2025-09-02 10:00", KAK_LEAD, "yellow red green yellow yellow red yellow",
+            KAK,
+            T2_END,
+            "2025-09-02 10:00",
+            KAK_LEAD,
+            "yellow red green yellow yellow red yellow",
             comment=(
                 "Det er i perioden fremforhandlet et kontraktstillegg med Frequentis. Delleveranse 1 er "
                 "godkjent, og to legevaktsentraler, to AMK-sentraler og ett akuttmottak ble satt i pilot i "
@@ -224,7 +265,11 @@ def kak_project() -> list[Command]:
         _financials(KAK, T2_END, "2025-10-14 13:20", KAK_LEAD, 98.0, 89.3, 46.1, 38.5),
         # T3, per the annual report.
         _status(
-            KAK, T3_END, "2026-01-08 10:00", KAK_LEAD, "yellow red green yellow green red yellow",
+            KAK,
+            T3_END,
+            "2026-01-08 10:00",
+            KAK_LEAD,
+            "yellow red green yellow green red yellow",
             comment=(
                 "Første delmilepæl ble godkjent 24. oktober. LifeX og Medielogg ble innført i ytterligere "
                 "seks små "
@@ -244,8 +289,10 @@ def kak_project() -> list[Command]:
             ),
             measures=[
                 "Innføring i de resterende 141 små kontrollrommene i løpet av 2026",
-                ("Videreføre dialogen med Nasjonalt AMK-prosjekt om integrasjon mellom LifeX og Locus "
-                "Emergency"),
+                (
+                    "Videreføre dialogen med Nasjonalt AMK-prosjekt om integrasjon mellom LifeX og Locus "
+                    "Emergency"
+                ),
             ],
         ),
         _financials(KAK, T3_END, "2026-01-08 10:05", KAK_LEAD, 98.0, 87.6, 80.4, 76.0),
@@ -257,7 +304,11 @@ def medielogg_project() -> list[Command]:
     see `kak_project`)."""
     return [
         _event(
-            MEDIELOGG, "ProjectRegistered", "2023-01-02", "2025-01-06 09:10", SECRETARIAT,
+            MEDIELOGG,
+            "ProjectRegistered",
+            "2023-01-02",
+            "2025-01-06 09:10",
+            SECRETARIAT,
             name="HDO Medielogg – ny nasjonal medielogg",
             organisation=HDO,
             phase="execution",
@@ -268,7 +319,10 @@ def medielogg_project() -> list[Command]:
             ),
         ),
         _status(
-            MEDIELOGG, T1_END, "2025-05-06 11:00", MEDIELOGG_LEAD,
+            MEDIELOGG,
+            T1_END,
+            "2025-05-06 11:00",
+            MEDIELOGG_LEAD,
             "yellow yellow green green yellow yellow green",
             comment="Medielogg følger KAKs prosjektplan og venter på godkjent LifeX-leveranse for pilot.",
             deviation=(
@@ -281,7 +335,10 @@ def medielogg_project() -> list[Command]:
         _financials(MEDIELOGG, T1_END, "2025-05-06 11:05", MEDIELOGG_LEAD, 21.0, 21.0, 4.6, 4.2),
         # T2 as first reported: quality green, since the fix works in the test system.
         _status(
-            MEDIELOGG, T2_END, "2025-09-02 11:00", MEDIELOGG_LEAD,
+            MEDIELOGG,
+            T2_END,
+            "2025-09-02 11:00",
+            MEDIELOGG_LEAD,
             "yellow yellow green green green yellow green",
             comment=(
                 "Prosjektet har gått i pilot sammen med LifeX, og løsningen er tilgjengelig for "
@@ -297,7 +354,10 @@ def medielogg_project() -> list[Command]:
         # A late correction (chosen): after the board meeting the project lead corrects the
         # T2 quality rating, because the fix was not yet in production on 31 August.
         _status(
-            MEDIELOGG, T2_END, "2025-09-22 14:30", MEDIELOGG_LEAD,
+            MEDIELOGG,
+            T2_END,
+            "2025-09-22 14:30",
+            MEDIELOGG_LEAD,
             "yellow yellow green green yellow yellow green",
             comment=(
                 "Korrigert vurdering per 31. august: feilrettingen for A-feilen er verifisert i "
@@ -311,7 +371,10 @@ def medielogg_project() -> list[Command]:
             ],
         ),
         _status(
-            MEDIELOGG, T3_END, "2026-01-08 11:00", MEDIELOGG_LEAD,
+            MEDIELOGG,
+            T3_END,
+            "2026-01-08 11:00",
+            MEDIELOGG_LEAD,
             "green green green green green yellow green",
             comment=(
                 "HDO Medielogg er implementert og pilotert i henhold til prosjektplanen. Kundens "
@@ -334,7 +397,11 @@ def nytt_nodnett_project() -> list[Command]:
     no HDO investment figures for it, so it has status assessments but no financials."""
     return [
         _event(
-            NNN, "ProjectRegistered", "2024-01-02", "2025-01-06 09:20", SECRETARIAT,
+            NNN,
+            "ProjectRegistered",
+            "2024-01-02",
+            "2025-01-06 09:20",
+            SECRETARIAT,
             name="Nytt nødnett – helsetjenestens deltakelse",
             organisation=HDO,
             phase="concept",
@@ -345,7 +412,11 @@ def nytt_nodnett_project() -> list[Command]:
             ),
         ),
         _status(
-            NNN, T1_END, "2025-05-06 12:00", NNN_LEAD, "green green green green green yellow green",
+            NNN,
+            T1_END,
+            "2025-05-06 12:00",
+            NNN_LEAD,
+            "green green green green green yellow green",
             comment=(
                 "HDO bistår DSB i videreutvikling av sentralt styringsdokument (SSD) frem mot KS2, og "
                 "helsetjenestens ressursgruppe deltar i forberedelser til anskaffelser."
@@ -353,7 +424,11 @@ def nytt_nodnett_project() -> list[Command]:
             measures=["Etablere arena for test og utvikling på tvers av nød- og beredskapsaktørene"],
         ),
         _status(
-            NNN, T2_END, "2025-09-02 12:00", NNN_LEAD, "yellow yellow green green green yellow green",
+            NNN,
+            T2_END,
+            "2025-09-02 12:00",
+            NNN_LEAD,
+            "yellow yellow green green green yellow green",
             comment=(
                 "Den 12. juni ble det offentliggjort en ny tidsambisjon: brukermigrering er skjøvet fra "
                 "2028–2029 "
@@ -367,13 +442,19 @@ def nytt_nodnett_project() -> list[Command]:
             measures=[
                 "Prioritere etablering av prosjektorganisasjon for gjennomføringsprosjektet i helsetjenesten",
                 "Rette fokus i tverretatlig styringsgruppe på risiko knyttet til styring og organisering",
-                ("Kartlegge kommunikasjonsbehov hos utvidede brukergrupper (hjemmetjeneste, nødnett i "
-                "sykehus, "
-                "rus og psykiatri)"),
+                (
+                    "Kartlegge kommunikasjonsbehov hos utvidede brukergrupper (hjemmetjeneste, nødnett i "
+                    "sykehus, "
+                    "rus og psykiatri)"
+                ),
             ],
         ),
         _status(
-            NNN, T3_END, "2026-01-08 12:00", NNN_LEAD, "yellow yellow green yellow green yellow green",
+            NNN,
+            T3_END,
+            "2026-01-08 12:00",
+            NNN_LEAD,
+            "yellow yellow green yellow green yellow green",
             comment=(
                 "Med ansvarsoverføringen fulgte et nytt løsningskonsept, «konsept S». Nkoms utredning ble "
                 "overlevert DFD 12. desember og omfatter plan for forprosjektet våren 2026."
@@ -383,8 +464,10 @@ def nytt_nodnett_project() -> list[Command]:
             ),
             measures=[
                 "Bruke sluttrapporten fra innsiktsarbeidet som innspill til forprosjektet våren 2026",
-                ("Sikkerhetsmessig verdivurdering av nytt nødnett sammen med helseforetak, KS og "
-                "beredskapsmiljøer"),
+                (
+                    "Sikkerhetsmessig verdivurdering av nytt nødnett sammen med helseforetak, KS og "
+                    "beredskapsmiljøer"
+                ),
             ],
         ),
     ]
@@ -404,89 +487,275 @@ def kak_milestones() -> list[Command]:
     """
     p, lead = KAK, KAK_LEAD
     return [
-        _planned(p, "DL1", "Delleveranse 1 mottatt fra Frequentis", "delivery", "2025-02-28", OPENING,
-                 "2025-01-06 10:00", lead),
-        _planned(p, "DL1-GODKJENT", "Delleveranse 1 akseptansetestet og godkjent for pilot", "milestone",
-                 "2025-03-31", OPENING, "2025-01-06 10:01", lead),
-        _planned(p, "PILOT", "Pilotdrift av LifeX i fem kontrollrom", "milestone", "2025-04-22", OPENING,
-                 "2025-01-06 10:02", lead),
-        _planned(p, "DL2", "Delleveranse 2 (ny programvare) levert fra Frequentis", "delivery", "2025-05-30",
-                 OPENING, "2025-01-06 10:03", lead),
-        _planned(p, "AMK", "Oppstart innføring på AMK-sentraler", "milestone", "2026-01-12", OPENING,
-                 "2025-01-06 10:04", lead),
-        _planned(p, "FERDIG", "KAK ferdigstilt: LifeX innført i alle kontrollrom", "milestone", "2026-12-31",
-                 OPENING, "2025-01-06 10:05", lead),
-        _achieved(p, "DL1", "2025-02-28", "2025-03-03 09:30", lead,
-                  note="Mottatt ved utgangen av februar; omfattende akseptansetest starter."),
-        _forecast(p, "DL1-GODKJENT", "2025-05-30",
-                  "Akseptansetesten avdekket flere feil enn rapportert av leverandøren; testperioden "
-                  "forlenges.",
-                  "2025-03-20", "2025-03-20 15:00", lead),
-        _forecast(p, "PILOT", "2025-06-02", "Pilot forutsetter godkjent delleveranse 1.",
-                  "2025-03-20", "2025-03-20 15:01", lead),
+        _planned(
+            p,
+            "DL1",
+            "Delleveranse 1 mottatt fra Frequentis",
+            "delivery",
+            "2025-02-28",
+            OPENING,
+            "2025-01-06 10:00",
+            lead,
+        ),
+        _planned(
+            p,
+            "DL1-GODKJENT",
+            "Delleveranse 1 akseptansetestet og godkjent for pilot",
+            "milestone",
+            "2025-03-31",
+            OPENING,
+            "2025-01-06 10:01",
+            lead,
+        ),
+        _planned(
+            p,
+            "PILOT",
+            "Pilotdrift av LifeX i fem kontrollrom",
+            "milestone",
+            "2025-04-22",
+            OPENING,
+            "2025-01-06 10:02",
+            lead,
+        ),
+        _planned(
+            p,
+            "DL2",
+            "Delleveranse 2 (ny programvare) levert fra Frequentis",
+            "delivery",
+            "2025-05-30",
+            OPENING,
+            "2025-01-06 10:03",
+            lead,
+        ),
+        _planned(
+            p,
+            "AMK",
+            "Oppstart innføring på AMK-sentraler",
+            "milestone",
+            "2026-01-12",
+            OPENING,
+            "2025-01-06 10:04",
+            lead,
+        ),
+        _planned(
+            p,
+            "FERDIG",
+            "KAK ferdigstilt: LifeX innført i alle kontrollrom",
+            "milestone",
+            "2026-12-31",
+            OPENING,
+            "2025-01-06 10:05",
+            lead,
+        ),
+        _achieved(
+            p,
+            "DL1",
+            "2025-02-28",
+            "2025-03-03 09:30",
+            lead,
+            note="Mottatt ved utgangen av februar; omfattende akseptansetest starter.",
+        ),
+        _forecast(
+            p,
+            "DL1-GODKJENT",
+            "2025-05-30",
+            "Akseptansetesten avdekket flere feil enn rapportert av leverandøren; testperioden forlenges.",
+            "2025-03-20",
+            "2025-03-20 15:00",
+            lead,
+        ),
+        _forecast(
+            p,
+            "PILOT",
+            "2025-06-02",
+            "Pilot forutsetter godkjent delleveranse 1.",
+            "2025-03-20",
+            "2025-03-20 15:01",
+            lead,
+        ),
         # Kontraktstillegg 1 redefines the schedule; delleveranse 2 is moved with it.
-        _event(keys.milestone("KAK", "DL2"), "MilestoneRebaselined", "2025-05-28", "2025-05-28 15:30", lead,
-               baseline_on="2025-06-20",
-               reason="Fremdriftsplanen er redefinert i kontraktstillegget med Frequentis.",
-               amendment_ref="KAK-FREQUENTIS#1"),
-        _achieved(p, "DL1-GODKJENT", "2025-06-02", "2025-06-02 16:00", lead,
-                  approved_by="KAK-prosjektet, HDO",
-                  note="Godkjent da delleveransen ikke har blokkerende feil for å sette LifeX i pilot."),
-        _achieved(p, "PILOT", "2025-06-16", "2025-06-16 15:00", lead,
-                  note=(
-                      "Pilot startet 2. juni. Legevaktsentralene i Bodø og Lofoten og akuttmottaket i "
-                      "Tromsø i full "
-                      "pilotdrift 24/7; AMK Trondheim og Ålesund i begrenset pilot."
-                  )),
-        _achieved(p, "DL2", "2025-06-20", "2025-06-23 09:00", lead,
-                  note="Ny programvare (delleveranse 2) levert 20. juni; i akseptansetest."),
+        _event(
+            keys.milestone("KAK", "DL2"),
+            "MilestoneRebaselined",
+            "2025-05-28",
+            "2025-05-28 15:30",
+            lead,
+            baseline_on="2025-06-20",
+            reason="Fremdriftsplanen er redefinert i kontraktstillegget med Frequentis.",
+            amendment_ref="KAK-FREQUENTIS#1",
+        ),
+        _achieved(
+            p,
+            "DL1-GODKJENT",
+            "2025-06-02",
+            "2025-06-02 16:00",
+            lead,
+            approved_by="KAK-prosjektet, HDO",
+            note="Godkjent da delleveransen ikke har blokkerende feil for å sette LifeX i pilot.",
+        ),
+        _achieved(
+            p,
+            "PILOT",
+            "2025-06-16",
+            "2025-06-16 15:00",
+            lead,
+            note=(
+                "Pilot startet 2. juni. Legevaktsentralene i Bodø og Lofoten og akuttmottaket i "
+                "Tromsø i full "
+                "pilotdrift 24/7; AMK Trondheim og Ålesund i begrenset pilot."
+            ),
+        ),
+        _achieved(
+            p,
+            "DL2",
+            "2025-06-20",
+            "2025-06-23 09:00",
+            lead,
+            note="Ny programvare (delleveranse 2) levert 20. juni; i akseptansetest.",
+        ),
         # Planned with the August report (its prosjektrisiko names weeks 39 and 44).
-        _planned(p, "FEILRETTING-U39", "Kritisk feilretting levert (uke 39)", "delivery", "2025-09-26",
-                 "2025-08-15", "2025-08-15 10:00", lead),
-        _planned(p, "INNFORING-SMA", "Oppstart innføring i små kontrollrom (uke 44)", "milestone",
-                 "2025-10-27", "2025-08-15", "2025-08-15 10:01", lead),
-        _forecast(p, "AMK", "2026-09-01",
-                  "En fullverdig pilot på AMK kan tidligst gjennomføres inn mot sommeren 2026: integrasjon "
-                  "med "
-                  "kart- og oppdragsverktøyet er ikke på plass.",
-                  "2025-08-15", "2025-08-15 10:02", lead),
+        _planned(
+            p,
+            "FEILRETTING-U39",
+            "Kritisk feilretting levert (uke 39)",
+            "delivery",
+            "2025-09-26",
+            "2025-08-15",
+            "2025-08-15 10:00",
+            lead,
+        ),
+        _planned(
+            p,
+            "INNFORING-SMA",
+            "Oppstart innføring i små kontrollrom (uke 44)",
+            "milestone",
+            "2025-10-27",
+            "2025-08-15",
+            "2025-08-15 10:01",
+            lead,
+        ),
+        _forecast(
+            p,
+            "AMK",
+            "2026-09-01",
+            "En fullverdig pilot på AMK kan tidligst gjennomføres inn mot sommeren 2026: integrasjon "
+            "med "
+            "kart- og oppdragsverktøyet er ikke på plass.",
+            "2025-08-15",
+            "2025-08-15 10:02",
+            lead,
+        ),
         # The settlement's three sub-milestones, first planned from HDO's negotiating
         # position (chosen dates), then fixed by the settlement (`settlement_milestones`).
-        _planned(p, "DM1", "Delmilepæl 1: blokkerende feil for innføring i små kontrollrom utbedret",
-                 "milestone", "2025-10-17", "2025-09-19", "2025-09-19 11:00", lead),
-        _planned(p, "DM2", "Delmilepæl 2: øvrig kritisk funksjonalitet for små kontrollrom", "milestone",
-                 "2026-02-27", "2025-09-19", "2025-09-19 11:01", lead),
-        _planned(p, "DM3", "Delmilepæl 3: kritisk funksjonalitet for AMK-sentraler", "milestone",
-                 "2026-06-30", "2025-09-19", "2025-09-19 11:02", lead),
+        _planned(
+            p,
+            "DM1",
+            "Delmilepæl 1: blokkerende feil for innføring i små kontrollrom utbedret",
+            "milestone",
+            "2025-10-17",
+            "2025-09-19",
+            "2025-09-19 11:00",
+            lead,
+        ),
+        _planned(
+            p,
+            "DM2",
+            "Delmilepæl 2: øvrig kritisk funksjonalitet for små kontrollrom",
+            "milestone",
+            "2026-02-27",
+            "2025-09-19",
+            "2025-09-19 11:01",
+            lead,
+        ),
+        _planned(
+            p,
+            "DM3",
+            "Delmilepæl 3: kritisk funksjonalitet for AMK-sentraler",
+            "milestone",
+            "2026-06-30",
+            "2025-09-19",
+            "2025-09-19 11:02",
+            lead,
+        ),
         # Recorded late: the delivery was confirmed with the sub-milestone work (chosen day).
-        _achieved(p, "FEILRETTING-U39", "2025-09-26", "2025-10-06 09:00", lead,
-                  note="Kritisk feilretting levert i uke 39; testet før oppstart innføring."),
-        _achieved(p, "DM1", "2025-10-24", "2025-10-24 15:00", lead,
-                  approved_by="HDO",
-                  note=(
-                      "Bekreftet at alle blokkerende feil for innføring i små kontrollrom "
-                      "(legevaktsentraler og "
-                      "akuttmottak) er utbedret. Grunnlag for å starte nasjonal utrulling."
-                  )),
-        _forecast(p, "INNFORING-SMA", "2025-11-10",
-                  "Innføring i små kontrollrom planlegges i ukene 46–48, etter passering av delmilepæl 1.",
-                  "2025-10-24", "2025-10-24 15:10", lead),
-        _achieved(p, "INNFORING-SMA", "2025-11-10", "2025-11-10 16:00", lead,
-                  note="LifeX og Medielogg innført i ytterligere seks små kontrollrom i ukene 46–48."),
-        _planned(p, "UTRULLINGSPLAN", "Nasjonal utrullingsplan for legevaktsentraler og akuttmottak godkjent",
-                 "decision_point", "2025-12-17", "2025-11-28", "2025-11-28 10:00", lead),
-        _achieved(p, "UTRULLINGSPLAN", "2025-12-17", "2025-12-17 15:30", lead,
-                  approved_by="Prosjektstyret KAK (sak KAK-PS/09-2025)",
-                  note="Innføring i de resterende 141 små kontrollrommene i løpet av 2026."),
-        _forecast(p, "AMK", "2026-10-01",
-                  "Innføringen for AMK-sentraler er foreløpig avventende: integrasjon mellom LifeX og Locus "
-                  "Emergency er ikke startet, og nasjonal utrullingstakt er usikker.",
-                  T3_END, "2026-01-08 09:00", lead),
-        _forecast(p, "FERDIG", "2027-06-30",
-                  "Forsinkelser i leveranser, uavklarte integrasjonsforutsetninger og manglende grunnlag "
-                  "for en "
-                  "detaljert utrullingsplan for AMK-sentralene gir om lag seks måneders forsinkelse.",
-                  T3_END, "2026-01-08 09:01", lead),
+        _achieved(
+            p,
+            "FEILRETTING-U39",
+            "2025-09-26",
+            "2025-10-06 09:00",
+            lead,
+            note="Kritisk feilretting levert i uke 39; testet før oppstart innføring.",
+        ),
+        _achieved(
+            p,
+            "DM1",
+            "2025-10-24",
+            "2025-10-24 15:00",
+            lead,
+            approved_by="HDO",
+            note=(
+                "Bekreftet at alle blokkerende feil for innføring i små kontrollrom "
+                "(legevaktsentraler og "
+                "akuttmottak) er utbedret. Grunnlag for å starte nasjonal utrulling."
+            ),
+        ),
+        _forecast(
+            p,
+            "INNFORING-SMA",
+            "2025-11-10",
+            "Innføring i små kontrollrom planlegges i ukene 46–48, etter passering av delmilepæl 1.",
+            "2025-10-24",
+            "2025-10-24 15:10",
+            lead,
+        ),
+        _achieved(
+            p,
+            "INNFORING-SMA",
+            "2025-11-10",
+            "2025-11-10 16:00",
+            lead,
+            note="LifeX og Medielogg innført i ytterligere seks små kontrollrom i ukene 46–48.",
+        ),
+        _planned(
+            p,
+            "UTRULLINGSPLAN",
+            "Nasjonal utrullingsplan for legevaktsentraler og akuttmottak godkjent",
+            "decision_point",
+            "2025-12-17",
+            "2025-11-28",
+            "2025-11-28 10:00",
+            lead,
+        ),
+        _achieved(
+            p,
+            "UTRULLINGSPLAN",
+            "2025-12-17",
+            "2025-12-17 15:30",
+            lead,
+            approved_by="Prosjektstyret KAK (sak KAK-PS/09-2025)",
+            note="Innføring i de resterende 141 små kontrollrommene i løpet av 2026.",
+        ),
+        _forecast(
+            p,
+            "AMK",
+            "2026-10-01",
+            "Innføringen for AMK-sentraler er foreløpig avventende: integrasjon mellom LifeX og Locus "
+            "Emergency er ikke startet, og nasjonal utrullingstakt er usikker.",
+            T3_END,
+            "2026-01-08 09:00",
+            lead,
+        ),
+        _forecast(
+            p,
+            "FERDIG",
+            "2027-06-30",
+            "Forsinkelser i leveranser, uavklarte integrasjonsforutsetninger og manglende grunnlag "
+            "for en "
+            "detaljert utrullingsplan for AMK-sentralene gir om lag seks måneders forsinkelse.",
+            T3_END,
+            "2026-01-08 09:01",
+            lead,
+        ),
     ]
 
 
@@ -498,8 +767,16 @@ def settlement_milestones() -> list[Command]:
         "AMK-sentraler i tre delmilepæler mellom oktober 2025 og september 2026."
     )
     return [
-        _event(keys.milestone("KAK", key), "MilestoneRebaselined", "2025-10-03", at, KAK_LEAD,
-               baseline_on=baseline_on, reason=reason, amendment_ref="KAK-FREQUENTIS#3")
+        _event(
+            keys.milestone("KAK", key),
+            "MilestoneRebaselined",
+            "2025-10-03",
+            at,
+            KAK_LEAD,
+            baseline_on=baseline_on,
+            reason=reason,
+            amendment_ref="KAK-FREQUENTIS#3",
+        )
         for key, baseline_on, at in (
             ("DM1", "2025-10-31", "2025-10-03 14:10"),
             ("DM2", "2026-03-31", "2025-10-03 14:11"),
@@ -513,31 +790,92 @@ def medielogg_milestones() -> list[Command]:
     acceptance test are chosen (the reports give the order of events, not the days)."""
     p, lead = MEDIELOGG, MEDIELOGG_LEAD
     return [
-        _planned(p, "PILOT", "Medielogg i pilot sammen med LifeX", "milestone", "2025-04-22", OPENING,
-                 "2025-01-06 10:10", lead),
-        _planned(p, "AKSEPTANSE", "Kundens akseptansetest av HDO Medielogg godkjent", "milestone",
-                 "2025-09-30", OPENING, "2025-01-06 10:11", lead),
-        _planned(p, "A-FEIL", "Feilretting for A-feil i meldingsflyt fra LifeX satt i produksjon", "delivery",
-                 "2025-06-30", "2025-04-28", "2025-04-28 13:00", lead),
-        _achieved(p, "PILOT", "2025-06-16", "2025-06-16 15:10", lead,
-                  note="Løsningen er tilgjengelig for pilotkundene."),
-        _forecast(p, "A-FEIL", "2025-10-31",
-                  "Frequentis AG har levert en feilretting som er verifisert i testsystemet; "
-                  "produksjonssetting "
-                  "følger LifeX-versjonen som KAK setter i produksjon.",
-                  "2025-08-29", "2025-08-29 10:00", lead),
-        _forecast(p, "AKSEPTANSE", "2025-12-15",
-                  "Egentester kan først gjennomføres uten restanser når rettelsen er i produksjon.",
-                  "2025-08-29", "2025-08-29 10:01", lead),
-        _achieved(p, "A-FEIL", "2025-11-10", "2025-11-10 16:10", lead,
-                  note=(
-                      "LifeX-versjonen med rettelsen er i produksjon; Medielogg piloteres med full "
-                      "funksjonalitet."
-                  )),
-        _achieved(p, "AKSEPTANSE", "2025-12-12", "2025-12-12 14:00", lead,
-                  note="Leveransen ligger innenfor akseptansekriteriene vedrørende antall feil."),
-        _planned(p, "ENDELIG", "Endelig godkjenning etter stabiliseringsperiode", "milestone", "2026-02-27",
-                 "2025-12-12", "2025-12-12 14:05", lead),
+        _planned(
+            p,
+            "PILOT",
+            "Medielogg i pilot sammen med LifeX",
+            "milestone",
+            "2025-04-22",
+            OPENING,
+            "2025-01-06 10:10",
+            lead,
+        ),
+        _planned(
+            p,
+            "AKSEPTANSE",
+            "Kundens akseptansetest av HDO Medielogg godkjent",
+            "milestone",
+            "2025-09-30",
+            OPENING,
+            "2025-01-06 10:11",
+            lead,
+        ),
+        _planned(
+            p,
+            "A-FEIL",
+            "Feilretting for A-feil i meldingsflyt fra LifeX satt i produksjon",
+            "delivery",
+            "2025-06-30",
+            "2025-04-28",
+            "2025-04-28 13:00",
+            lead,
+        ),
+        _achieved(
+            p,
+            "PILOT",
+            "2025-06-16",
+            "2025-06-16 15:10",
+            lead,
+            note="Løsningen er tilgjengelig for pilotkundene.",
+        ),
+        _forecast(
+            p,
+            "A-FEIL",
+            "2025-10-31",
+            "Frequentis AG har levert en feilretting som er verifisert i testsystemet; "
+            "produksjonssetting "
+            "følger LifeX-versjonen som KAK setter i produksjon.",
+            "2025-08-29",
+            "2025-08-29 10:00",
+            lead,
+        ),
+        _forecast(
+            p,
+            "AKSEPTANSE",
+            "2025-12-15",
+            "Egentester kan først gjennomføres uten restanser når rettelsen er i produksjon.",
+            "2025-08-29",
+            "2025-08-29 10:01",
+            lead,
+        ),
+        _achieved(
+            p,
+            "A-FEIL",
+            "2025-11-10",
+            "2025-11-10 16:10",
+            lead,
+            note=(
+                "LifeX-versjonen med rettelsen er i produksjon; Medielogg piloteres med full funksjonalitet."
+            ),
+        ),
+        _achieved(
+            p,
+            "AKSEPTANSE",
+            "2025-12-12",
+            "2025-12-12 14:00",
+            lead,
+            note="Leveransen ligger innenfor akseptansekriteriene vedrørende antall feil.",
+        ),
+        _planned(
+            p,
+            "ENDELIG",
+            "Endelig godkjenning etter stabiliseringsperiode",
+            "milestone",
+            "2026-02-27",
+            "2025-12-12",
+            "2025-12-12 14:05",
+            lead,
+        ),
     ]
 
 
@@ -552,34 +890,98 @@ def nytt_nodnett_milestones() -> list[Command]:
     """
     p, lead = NNN, NNN_LEAD
     return [
-        _planned(p, "MIGRERING", "Oppstart brukermigrering til nytt nødnett", "milestone", "2028-01-03",
-                 OPENING, "2025-01-06 10:20", lead),
-        _planned(p, "SSD", "Sentralt styringsdokument (SSD) klart for KS2 og Stortingsbehandling",
-                 "decision_point", "2025-12-31", OPENING, "2025-01-06 10:21", lead),
-        _planned(p, "AVVIKLING", "Avvikling av dagens nødnett", "milestone", "2031-12-31", OPENING,
-                 "2025-01-06 10:22", lead),
-        _planned(p, "INNSIKT", "Sluttrapport: kommunikasjonsbehov hos nye og utvidede brukergrupper",
-                 "delivery", "2025-12-31", OPENING, "2025-01-06 10:23", lead),
-        _forecast(p, "MIGRERING", "2030-01-02",
-                  "Ny tidsambisjon for nytt nødnett offentliggjort av DSB 12. juni 2025: brukermigrering er "
-                  "skjøvet "
-                  "fra perioden 2028–2029 til 2030–2031.",
-                  "2025-06-12", "2025-06-13 09:00", lead),
-        _forecast(p, "SSD", "2026-06-30",
-                  "Ny tidsambisjon 12. juni 2025: SSD forventes klart for Stortingsbehandling i 2026, etter "
-                  "ekstern "
-                  "kvalitetssikring (KS2).",
-                  "2025-06-12", "2025-06-13 09:01", lead),
-        _planned(p, "UTREDNING", "Nkoms utredning av konsept S overlevert DFD", "delivery", "2025-12-19",
-                 "2025-09-22", "2025-09-22 10:00", lead),
-        _achieved(p, "UTREDNING", "2025-12-12", "2025-12-15 09:00", lead,
-                  note=(
-                      "Overlevert DFD 12. desember: re-estimert kostnadsramme, oppdatert "
-                      "løsningsbeskrivelse, "
-                      "justert kontraktstrategi og plan for forprosjektet våren 2026."
-                  )),
-        _achieved(p, "INNSIKT", "2025-12-19", "2025-12-19 13:00", lead,
-                  note="Innsiktsarbeidet er sammenstilt i en sluttrapport levert i desember 2025."),
+        _planned(
+            p,
+            "MIGRERING",
+            "Oppstart brukermigrering til nytt nødnett",
+            "milestone",
+            "2028-01-03",
+            OPENING,
+            "2025-01-06 10:20",
+            lead,
+        ),
+        _planned(
+            p,
+            "SSD",
+            "Sentralt styringsdokument (SSD) klart for KS2 og Stortingsbehandling",
+            "decision_point",
+            "2025-12-31",
+            OPENING,
+            "2025-01-06 10:21",
+            lead,
+        ),
+        _planned(
+            p,
+            "AVVIKLING",
+            "Avvikling av dagens nødnett",
+            "milestone",
+            "2031-12-31",
+            OPENING,
+            "2025-01-06 10:22",
+            lead,
+        ),
+        _planned(
+            p,
+            "INNSIKT",
+            "Sluttrapport: kommunikasjonsbehov hos nye og utvidede brukergrupper",
+            "delivery",
+            "2025-12-31",
+            OPENING,
+            "2025-01-06 10:23",
+            lead,
+        ),
+        _forecast(
+            p,
+            "MIGRERING",
+            "2030-01-02",
+            "Ny tidsambisjon for nytt nødnett offentliggjort av DSB 12. juni 2025: brukermigrering er "
+            "skjøvet "
+            "fra perioden 2028–2029 til 2030–2031.",
+            "2025-06-12",
+            "2025-06-13 09:00",
+            lead,
+        ),
+        _forecast(
+            p,
+            "SSD",
+            "2026-06-30",
+            "Ny tidsambisjon 12. juni 2025: SSD forventes klart for Stortingsbehandling i 2026, etter "
+            "ekstern "
+            "kvalitetssikring (KS2).",
+            "2025-06-12",
+            "2025-06-13 09:01",
+            lead,
+        ),
+        _planned(
+            p,
+            "UTREDNING",
+            "Nkoms utredning av konsept S overlevert DFD",
+            "delivery",
+            "2025-12-19",
+            "2025-09-22",
+            "2025-09-22 10:00",
+            lead,
+        ),
+        _achieved(
+            p,
+            "UTREDNING",
+            "2025-12-12",
+            "2025-12-15 09:00",
+            lead,
+            note=(
+                "Overlevert DFD 12. desember: re-estimert kostnadsramme, oppdatert "
+                "løsningsbeskrivelse, "
+                "justert kontraktstrategi og plan for forprosjektet våren 2026."
+            ),
+        ),
+        _achieved(
+            p,
+            "INNSIKT",
+            "2025-12-19",
+            "2025-12-19 13:00",
+            lead,
+            note="Innsiktsarbeidet er sammenstilt i en sluttrapport levert i desember 2025.",
+        ),
     ]
 
 
@@ -597,7 +999,11 @@ def frequentis_contract() -> list[Command]:
     c, lead = FREQUENTIS, KAK_LEAD
     return [
         _event(
-            c, "ContractSigned", "2023-01-20", "2025-01-06 09:30", lead,
+            c,
+            "ContractSigned",
+            "2023-01-20",
+            "2025-01-06 09:30",
+            lead,
             title="Kontrakt om ny felles kommunikasjonsløsning i akuttmedisinsk kjede (LifeX)",
             supplier="Frequentis AG",
             customer="Helsetjenestens driftsorganisasjon for nødnett HF (HDO)",
@@ -605,7 +1011,11 @@ def frequentis_contract() -> list[Command]:
             project="KAK",
         ),
         _event(
-            c, "ContractDisputeRaised", "2025-04-10", "2025-04-10 14:00", lead,
+            c,
+            "ContractDisputeRaised",
+            "2025-04-10",
+            "2025-04-10 14:00",
+            lead,
             description=(
                 "Forsinkelser i delleveranse 1: akseptansetesten avdekker flere feil enn rapportert av "
                 "leverandøren. HDO varsler krav om kompensasjon for merkostnader ved forsinket utrulling av "
@@ -613,7 +1023,11 @@ def frequentis_contract() -> list[Command]:
             ),
         ),
         _event(
-            c, "ContractAmended", "2025-05-28", "2025-05-28 15:00", lead,
+            c,
+            "ContractAmended",
+            "2025-05-28",
+            "2025-05-28 15:00",
+            lead,
             amendment_no=1,
             kind="schedule",
             title="Kontraktstillegg: milepælspassering med ikke-blokkerende feil",
@@ -627,7 +1041,11 @@ def frequentis_contract() -> list[Command]:
             affected_milestones=["KAK/DL1-GODKJENT", "KAK/PILOT", "KAK/DL2"],
         ),
         _event(
-            c, "ContractAmended", "2025-06-24", "2025-06-25 09:00", lead,
+            c,
+            "ContractAmended",
+            "2025-06-24",
+            "2025-06-25 09:00",
+            lead,
             amendment_no=2,
             kind="compensation",
             title="Kompensasjonsavtale om merkostnader ved forsinket utrulling av LifeX",
@@ -641,7 +1059,11 @@ def frequentis_contract() -> list[Command]:
             affected_milestones=[],
         ),
         _event(
-            c, "ContractAmended", "2025-10-03", "2025-10-03 14:00", lead,
+            c,
+            "ContractAmended",
+            "2025-10-03",
+            "2025-10-03 14:00",
+            lead,
             amendment_no=3,
             kind="settlement",
             title="Forlik: leveranser av kritisk funksjonalitet delt i tre delmilepæler",
@@ -654,7 +1076,11 @@ def frequentis_contract() -> list[Command]:
             affected_milestones=["KAK/DM1", "KAK/DM2", "KAK/DM3"],
         ),
         _event(
-            c, "ContractDisputeResolved", "2025-10-03", "2025-10-03 14:05", lead,
+            c,
+            "ContractDisputeResolved",
+            "2025-10-03",
+            "2025-10-03 14:05",
+            lead,
             resolution=(
                 "Den juridiske prosessen endte i forlik mellom HDO og Frequentis (kontraktstillegg 3)."
             ),
@@ -676,7 +1102,11 @@ def risk_or_631() -> list[Command]:
     r = OR_631
     return [
         _event(
-            r, "RiskIdentified", "2024-10-01", "2025-01-07 09:00", RISK_OFFICER,
+            r,
+            "RiskIdentified",
+            "2024-10-01",
+            "2025-01-07 09:00",
+            RISK_OFFICER,
             title=(
                 "Risiko for økte kostnader i 2026 hvis innføring av LifeX/utfasing av ICCS på "
                 "AMK-sentralene ikke "
@@ -694,7 +1124,11 @@ def risk_or_631() -> list[Command]:
             consequence=4,
         ),
         _event(
-            r, "MitigationAdded", "2024-10-01", "2025-01-07 09:01", RISK_OFFICER,
+            r,
+            "MitigationAdded",
+            "2024-10-01",
+            "2025-01-07 09:01",
+            RISK_OFFICER,
             mitigation_id="M1",
             description=(
                 "Adressere risikoen i KAKs prosjektstyre og i dialog med AMK IKT-prosjektet for å avklare "
@@ -702,22 +1136,45 @@ def risk_or_631() -> list[Command]:
             ),
             owner="Prosjektleder KAK",
         ),
-        _event(r, "RiskAssessed", T2_END, "2025-09-02 09:00", RISK_OFFICER, probability=3, consequence=4,
-               rationale="Per august 2025 pågår fortsatt avklaringene med AMK IKT-prosjektet."),
-        _event(r, "RiskAssessed", T3_END, "2026-01-08 13:00", RISK_OFFICER, probability=4, consequence=4,
-               rationale=(
-                   "AMK IKT-prosjektet har ikke hatt kapasitet til å prioritere integrasjonen mellom LifeX "
-                   "og den "
-                   "nye AMK-løsningen i 2025; høy risiko for ytterligere forsinkelser."
-               )),
-        _event(r, "MitigationAdded", T3_END, "2026-01-08 13:01", RISK_OFFICER,
-               mitigation_id="M2",
-               description=(
-                   "Videreføre dialogen med Nasjonalt AMK-prosjekt i 2026 for å sikre fremdrift og "
-                   "avklaringer som "
-                   "gjør det mulig å planlegge innføring på AMK-sentralene."
-               ),
-               owner="Prosjektleder KAK", due_on="2026-06-30"),
+        _event(
+            r,
+            "RiskAssessed",
+            T2_END,
+            "2025-09-02 09:00",
+            RISK_OFFICER,
+            probability=3,
+            consequence=4,
+            rationale="Per august 2025 pågår fortsatt avklaringene med AMK IKT-prosjektet.",
+        ),
+        _event(
+            r,
+            "RiskAssessed",
+            T3_END,
+            "2026-01-08 13:00",
+            RISK_OFFICER,
+            probability=4,
+            consequence=4,
+            rationale=(
+                "AMK IKT-prosjektet har ikke hatt kapasitet til å prioritere integrasjonen mellom LifeX "
+                "og den "
+                "nye AMK-løsningen i 2025; høy risiko for ytterligere forsinkelser."
+            ),
+        ),
+        _event(
+            r,
+            "MitigationAdded",
+            T3_END,
+            "2026-01-08 13:01",
+            RISK_OFFICER,
+            mitigation_id="M2",
+            description=(
+                "Videreføre dialogen med Nasjonalt AMK-prosjekt i 2026 for å sikre fremdrift og "
+                "avklaringer som "
+                "gjør det mulig å planlegge innføring på AMK-sentralene."
+            ),
+            owner="Prosjektleder KAK",
+            due_on="2026-06-30",
+        ),
     ]
 
 
@@ -725,7 +1182,11 @@ def risk_or_821() -> list[Command]:
     r = OR_821
     return [
         _event(
-            r, "RiskIdentified", "2024-05-02", "2025-01-07 09:10", RISK_OFFICER,
+            r,
+            "RiskIdentified",
+            "2024-05-02",
+            "2025-01-07 09:10",
+            RISK_OFFICER,
             title=(
                 "Risiko for forsinkelser i KAK-prosjektet som følge av at LifeX-leveransen ikke blir godkjent"
             ),
@@ -740,36 +1201,85 @@ def risk_or_821() -> list[Command]:
             probability=4,
             consequence=4,
         ),
-        _event(r, "MitigationAdded", "2024-05-02", "2025-01-07 09:11", RISK_OFFICER,
-               mitigation_id="M1",
-               description="Frequentis leverer fortløpende feilrettinger for feil som avdekkes av HDO.",
-               owner="Prosjektleder KAK"),
-        _event(r, "MitigationAdded", "2025-04-10", "2025-04-10 14:10", RISK_OFFICER,
-               mitigation_id="M2",
-               description=(
-                   "Forhandle kontraktstillegg slik at milepæler passeres når blokkerende feil for pilot og "
-                   "drift "
-                   "er rettet."
-               ),
-               owner="Prosjektleder KAK", due_on="2025-06-30"),
-        _event(r, "MitigationCompleted", "2025-05-28", "2025-05-28 16:00", RISK_OFFICER,
-               mitigation_id="M2", note="Kontraktstillegg 1 med Frequentis er inngått."),
-        _event(r, "MitigationAdded", "2025-08-15", "2025-08-15 11:00", RISK_OFFICER,
-               mitigation_id="M3",
-               description="Tidlig test av kritisk feilretting fra og med uke 33, før leveransen i uke 39.",
-               owner="Prosjektleder KAK", due_on="2025-09-26"),
-        _event(r, "RiskAssessed", T2_END, "2025-09-02 09:10", RISK_OFFICER, probability=3, consequence=4,
-               rationale=(
-                   "Delleveranse 1 er godkjent etter kontraktstillegget; delleveranse 2 er i akseptansetest."
-               )),
-        _event(r, "MitigationCompleted", "2025-10-24", "2025-10-24 15:20", RISK_OFFICER,
-               mitigation_id="M3", note="Delmilepæl 1 godkjent 24. oktober."),
-        _event(r, "RiskAssessed", "2025-10-24", "2025-10-24 15:21", RISK_OFFICER,
-               probability=2, consequence=4,
-               rationale=(
-                   "Første delmilepæl er godkjent: alle blokkerende feil for innføring i små kontrollrom er "
-                   "utbedret."
-               )),
+        _event(
+            r,
+            "MitigationAdded",
+            "2024-05-02",
+            "2025-01-07 09:11",
+            RISK_OFFICER,
+            mitigation_id="M1",
+            description="Frequentis leverer fortløpende feilrettinger for feil som avdekkes av HDO.",
+            owner="Prosjektleder KAK",
+        ),
+        _event(
+            r,
+            "MitigationAdded",
+            "2025-04-10",
+            "2025-04-10 14:10",
+            RISK_OFFICER,
+            mitigation_id="M2",
+            description=(
+                "Forhandle kontraktstillegg slik at milepæler passeres når blokkerende feil for pilot og "
+                "drift "
+                "er rettet."
+            ),
+            owner="Prosjektleder KAK",
+            due_on="2025-06-30",
+        ),
+        _event(
+            r,
+            "MitigationCompleted",
+            "2025-05-28",
+            "2025-05-28 16:00",
+            RISK_OFFICER,
+            mitigation_id="M2",
+            note="Kontraktstillegg 1 med Frequentis er inngått.",
+        ),
+        _event(
+            r,
+            "MitigationAdded",
+            "2025-08-15",
+            "2025-08-15 11:00",
+            RISK_OFFICER,
+            mitigation_id="M3",
+            description="Tidlig test av kritisk feilretting fra og med uke 33, før leveransen i uke 39.",
+            owner="Prosjektleder KAK",
+            due_on="2025-09-26",
+        ),
+        _event(
+            r,
+            "RiskAssessed",
+            T2_END,
+            "2025-09-02 09:10",
+            RISK_OFFICER,
+            probability=3,
+            consequence=4,
+            rationale=(
+                "Delleveranse 1 er godkjent etter kontraktstillegget; delleveranse 2 er i akseptansetest."
+            ),
+        ),
+        _event(
+            r,
+            "MitigationCompleted",
+            "2025-10-24",
+            "2025-10-24 15:20",
+            RISK_OFFICER,
+            mitigation_id="M3",
+            note="Delmilepæl 1 godkjent 24. oktober.",
+        ),
+        _event(
+            r,
+            "RiskAssessed",
+            "2025-10-24",
+            "2025-10-24 15:21",
+            RISK_OFFICER,
+            probability=2,
+            consequence=4,
+            rationale=(
+                "Første delmilepæl er godkjent: alle blokkerende feil for innføring i små kontrollrom er "
+                "utbedret."
+            ),
+        ),
     ]
 
 
@@ -777,7 +1287,11 @@ def risk_or_611() -> list[Command]:
     r = OR_611
     return [
         _event(
-            r, "RiskIdentified", "2024-09-02", "2025-01-07 09:20", RISK_OFFICER,
+            r,
+            "RiskIdentified",
+            "2024-09-02",
+            "2025-01-07 09:20",
+            RISK_OFFICER,
             title=(
                 "Risiko for at utsettelse av LifeX på AMK medfører økte kostnader til drift og vedlikehold "
                 "av dagens "
@@ -795,21 +1309,42 @@ def risk_or_611() -> list[Command]:
             probability=3,
             consequence=3,
         ),
-        _event(r, "MitigationAdded", "2024-09-02", "2025-01-07 09:21", RISK_OFFICER,
-               mitigation_id="M1",
-               description=(
-                   "Bytte utstyr på AMK til HDO-driftet Dell Robo-cluster (byttet på 7 AMK per august 2025)."
-               ),
-               owner="Leder for tjenesteleveranser"),
-        _event(r, "MitigationAdded", T2_END, "2025-09-02 09:20", RISK_OFFICER,
-               mitigation_id="M2",
-               description=(
-                   "Kartlegge behov for ytterligere utskiftinger og lisensiering inntil alle AMK er over på "
-                   "LifeX."
-               ),
-               owner="Leder for tjenesteleveranser", due_on="2026-03-31"),
-        _event(r, "RiskAssessed", T2_END, "2025-09-02 09:21", RISK_OFFICER, probability=3, consequence=3,
-               rationale="Utstyr er byttet på 7 AMK; usikkerhet om ytterligere utskiftinger består."),
+        _event(
+            r,
+            "MitigationAdded",
+            "2024-09-02",
+            "2025-01-07 09:21",
+            RISK_OFFICER,
+            mitigation_id="M1",
+            description=(
+                "Bytte utstyr på AMK til HDO-driftet Dell Robo-cluster (byttet på 7 AMK per august 2025)."
+            ),
+            owner="Leder for tjenesteleveranser",
+        ),
+        _event(
+            r,
+            "MitigationAdded",
+            T2_END,
+            "2025-09-02 09:20",
+            RISK_OFFICER,
+            mitigation_id="M2",
+            description=(
+                "Kartlegge behov for ytterligere utskiftinger og lisensiering inntil alle AMK er over på "
+                "LifeX."
+            ),
+            owner="Leder for tjenesteleveranser",
+            due_on="2026-03-31",
+        ),
+        _event(
+            r,
+            "RiskAssessed",
+            T2_END,
+            "2025-09-02 09:21",
+            RISK_OFFICER,
+            probability=3,
+            consequence=3,
+            rationale="Utstyr er byttet på 7 AMK; usikkerhet om ytterligere utskiftinger består.",
+        ),
     ]
 
 
@@ -817,7 +1352,11 @@ def risk_or_851() -> list[Command]:
     r = OR_851
     return [
         _event(
-            r, "RiskIdentified", "2025-06-30", "2025-07-01 10:00", RISK_OFFICER,
+            r,
+            "RiskIdentified",
+            "2025-06-30",
+            "2025-07-01 10:00",
+            RISK_OFFICER,
             title=(
                 "Risiko for kapasitetsutfordringer i interne driftsforberedelser som følge av belastning fra "
                 "KAK-prosjektet"
@@ -836,28 +1375,64 @@ def risk_or_851() -> list[Command]:
             probability=3,
             consequence=4,
         ),
-        _event(r, "MitigationAdded", "2025-06-30", "2025-07-01 10:01", RISK_OFFICER,
-               mitigation_id="M1",
-               description=(
-                   "Ansette to nye personalledere for tettere medarbeideroppfølging; den siste på plass 1. "
-                   "oktober."
-               ),
-               owner="Administrerende direktør", due_on="2025-10-01"),
-        _event(r, "MitigationAdded", T2_END, "2025-09-02 09:30", RISK_OFFICER,
-               mitigation_id="M2",
-               description="Prioritere revidering av driftsprosesser og prosedyrer før oppstart innføring.",
-               owner="Leder for tjenesteleveranser", due_on="2025-12-31"),
-        _event(r, "RiskAssessed", T2_END, "2025-09-02 09:31", RISK_OFFICER, probability=3, consequence=4,
-               rationale="Piloteringen av LifeX i juni ga flere AML-brudd og mye overtid."),
-        _event(r, "MitigationCompleted", "2025-10-01", "2025-10-01 09:00", RISK_OFFICER,
-               mitigation_id="M1", note="Den siste personallederen er på plass 1. oktober."),
+        _event(
+            r,
+            "MitigationAdded",
+            "2025-06-30",
+            "2025-07-01 10:01",
+            RISK_OFFICER,
+            mitigation_id="M1",
+            description=(
+                "Ansette to nye personalledere for tettere medarbeideroppfølging; den siste på plass 1. "
+                "oktober."
+            ),
+            owner="Administrerende direktør",
+            due_on="2025-10-01",
+        ),
+        _event(
+            r,
+            "MitigationAdded",
+            T2_END,
+            "2025-09-02 09:30",
+            RISK_OFFICER,
+            mitigation_id="M2",
+            description="Prioritere revidering av driftsprosesser og prosedyrer før oppstart innføring.",
+            owner="Leder for tjenesteleveranser",
+            due_on="2025-12-31",
+        ),
+        _event(
+            r,
+            "RiskAssessed",
+            T2_END,
+            "2025-09-02 09:31",
+            RISK_OFFICER,
+            probability=3,
+            consequence=4,
+            rationale="Piloteringen av LifeX i juni ga flere AML-brudd og mye overtid.",
+        ),
+        _event(
+            r,
+            "MitigationCompleted",
+            "2025-10-01",
+            "2025-10-01 09:00",
+            RISK_OFFICER,
+            mitigation_id="M1",
+            note="Den siste personallederen er på plass 1. oktober.",
+        ),
     ]
 
 
 # Board cases ----------------------------------------------------------------------------
 
 _REPORTED_SUBJECTS = [
-    str(KAK), str(MEDIELOGG), str(NNN), str(FREQUENTIS), str(OR_631), str(OR_821), str(OR_611), str(OR_851),
+    str(KAK),
+    str(MEDIELOGG),
+    str(NNN),
+    str(FREQUENTIS),
+    str(OR_631),
+    str(OR_821),
+    str(OR_611),
+    str(OR_851),
 ]
 
 
@@ -869,14 +1444,23 @@ def board_case_t1() -> list[Command]:
     with what "ble varslet i tertialrapport 1 2025"."""
     return [
         _event(
-            CASE_T1, "BoardCaseRegistered", "2025-05-15", "2025-05-15 12:00", SECRETARIAT,
-            body="HDO", case_no="22-2025",
+            CASE_T1,
+            "BoardCaseRegistered",
+            "2025-05-15",
+            "2025-05-15 12:00",
+            SECRETARIAT,
+            body="HDO",
+            case_no="22-2025",
             title="Virksomhetsrapport per april 2025 (tertialrapport 1)",
             meeting_on="2025-05-22",
             refs=[str(KAK), str(MEDIELOGG), str(NNN), str(FREQUENTIS), str(OR_631), str(OR_821), str(OR_611)],
         ),
         _event(
-            CASE_T1, "BoardDecisionRecorded", "2025-05-22", "2025-05-23 09:00", SECRETARIAT,
+            CASE_T1,
+            "BoardDecisionRecorded",
+            "2025-05-22",
+            "2025-05-23 09:00",
+            SECRETARIAT,
             decided_on="2025-05-22",
             text=(
                 "Styret tar virksomhetsrapport per april 2025 til orientering og slutter seg til forslaget "
@@ -893,8 +1477,13 @@ def board_case_t2() -> list[Command]:
     attachment 1 of the case. The meeting day and the wording of the decision are chosen."""
     return [
         _event(
-            CASE_T2, "BoardCaseRegistered", "2025-09-04", "2025-09-04 12:00", SECRETARIAT,
-            body="HDO", case_no="27-2025",
+            CASE_T2,
+            "BoardCaseRegistered",
+            "2025-09-04",
+            "2025-09-04 12:00",
+            SECRETARIAT,
+            body="HDO",
+            case_no="27-2025",
             title=(
                 "Virksomhetsrapport per august 2025 (tertialrapport 2), med ledelsens gjennomgang av "
                 "virksomhetsrisiko"
@@ -903,7 +1492,11 @@ def board_case_t2() -> list[Command]:
             refs=[*_REPORTED_SUBJECTS, str(CASE_T1)],
         ),
         _event(
-            CASE_T2, "BoardDecisionRecorded", "2025-09-11", "2025-09-12 09:00", SECRETARIAT,
+            CASE_T2,
+            "BoardDecisionRecorded",
+            "2025-09-11",
+            "2025-09-12 09:00",
+            SECRETARIAT,
             decided_on="2025-09-11",
             text=(
                 "Styret tar virksomhetsrapport per august 2025, herunder ledelsens gjennomgang av "
@@ -920,16 +1513,28 @@ def board_case_rollout() -> list[Command]:
     plan on 17 December 2025. The case number and registration day are chosen."""
     return [
         _event(
-            CASE_ROLLOUT, "BoardCaseRegistered", "2025-12-10", "2025-12-10 12:00", SECRETARIAT,
-            body="KAK-PS", case_no="09-2025",
+            CASE_ROLLOUT,
+            "BoardCaseRegistered",
+            "2025-12-10",
+            "2025-12-10 12:00",
+            SECRETARIAT,
+            body="KAK-PS",
+            case_no="09-2025",
             title="Nasjonal utrullingsplan for legevaktsentraler og akuttmottak",
             meeting_on="2025-12-17",
             refs=[
-                str(KAK), "milestone:KAK/UTRULLINGSPLAN", "milestone:KAK/DM1", "milestone:KAK/INNFORING-SMA"
+                str(KAK),
+                "milestone:KAK/UTRULLINGSPLAN",
+                "milestone:KAK/DM1",
+                "milestone:KAK/INNFORING-SMA",
             ],
         ),
         _event(
-            CASE_ROLLOUT, "BoardDecisionRecorded", "2025-12-17", "2025-12-17 15:00", SECRETARIAT,
+            CASE_ROLLOUT,
+            "BoardDecisionRecorded",
+            "2025-12-17",
+            "2025-12-17 15:00",
+            SECRETARIAT,
             decided_on="2025-12-17",
             text=(
                 "Prosjektstyret godkjenner nasjonal utrullingsplan for legevaktsentraler og akuttmottak, med "

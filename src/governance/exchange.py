@@ -107,7 +107,9 @@ class ImportRefused(LedgerError):
 
     title = "Import refused"
 
-    def __init__(self, line: int, msg: str, *, loc: tuple[str | int, ...] = (), type_: str = "value_error") -> None:
+    def __init__(
+        self, line: int, msg: str, *, loc: tuple[str | int, ...] = (), type_: str = "value_error"
+    ) -> None:
         where = ".".join(str(part) for part in loc)
         self.line = line
         self.loc = loc
@@ -178,9 +180,16 @@ class _Lines(Iterable[Command]):
         for line, command in pending:
             if command.event_id is not None:
                 if command.event_id in in_log:
-                    raise ImportRefused(line, f"{command.event_id} is already in the log", loc=("id",), type_="id_taken")
+                    raise ImportRefused(
+                        line, f"{command.event_id} is already in the log", loc=("id",), type_="id_taken"
+                    )
                 if command.event_id in self.ids:
-                    raise ImportRefused(line, f"{command.event_id} is stated by an earlier line", loc=("id",), type_="id_taken")
+                    raise ImportRefused(
+                        line,
+                        f"{command.event_id} is stated by an earlier line",
+                        loc=("id",),
+                        type_="id_taken",
+                    )
                 self.ids.add(command.event_id)
             if command.recorded_at is not None:
                 if command.recorded_at < self.last_recorded_at:
@@ -254,7 +263,9 @@ def parse_line(value: dict[str, Any], line: int, subjects: dict[str, SubjectKey]
         if name in _RESERVED_DATA:
             raise refuse(("data", name), "is not a field of the event", "extra_forbidden")
         if field_value is None:
-            raise refuse(("data", name), "is null: an optional field without a value is left out", "null_forbidden")
+            raise refuse(
+                ("data", name), "is null: an optional field without a value is left out", "null_forbidden"
+            )
 
     recorded_at = None
     if "recorded_at" in value:
@@ -313,7 +324,11 @@ def _refusal(line: int, error: LedgerError) -> ImportRefused:
     """A ledger error about one command, as the refusal of its line."""
     if isinstance(error, LogOrderError):
         first = error.errors[0]
-        kind = "mismatch" if first.loc and first.loc[0] in ("seq", "version", "prev_hash", "hash") else first.type
+        kind = (
+            "mismatch"
+            if first.loc and first.loc[0] in ("seq", "version", "prev_hash", "hash")
+            else first.type
+        )
         return ImportRefused(line, first.msg, loc=first.loc, type_=kind)
     if isinstance(error, InvalidInput):
         first = error.errors[0]

@@ -146,7 +146,9 @@ class _Walk:
         if notification_id <= self.notification_id:
             if notification_id > self.earlier_notification_id:
                 # Only the event before is out of place: stored after the ones that follow it.
-                raise _Broken(seq - 1, "its stored event was stored after the events that follow it: it was inserted")
+                raise _Broken(
+                    seq - 1, "its stored event was stored after the events that follow it: it was inserted"
+                )
             raise _Broken(seq, "its stored event was stored out of log order")
         text = row["subject"]
         subject, originator = self._subject(seq, text)
@@ -161,10 +163,14 @@ class _Walk:
         version = row["originator_version"]
         expected_version = self.versions.get(text, 0) + 1
         if version != expected_version:
-            raise _Broken(seq, f"it is version {version} of {text}, which is at version {expected_version - 1}")
+            raise _Broken(
+                seq, f"it is version {version} of {text}, which is at version {expected_version - 1}"
+            )
         recorded_at = row["recorded_at"]
         if recorded_at < self.recorded_at:
-            raise _Broken(seq, f"its recorded_at goes backwards (event {seq - 1} is recorded at {self.recorded_at})")
+            raise _Broken(
+                seq, f"its recorded_at goes backwards (event {seq - 1} is recorded at {self.recorded_at})"
+            )
         if row["prev_hash"] != self.head:
             raise _Broken(seq, f"its prev_hash does not link to the hash of event {seq - 1}")
         try:
@@ -175,7 +181,8 @@ class _Walk:
             raise _Broken(seq, f"its stored state cannot be decoded ({type(error).__name__})") from None
         if effective_on != row["effective_on"]:
             raise _Broken(
-                seq, f"its effective_on column says {row['effective_on']} but its stored event says {effective_on}"
+                seq,
+                f"its effective_on column says {row['effective_on']} but its stored event says {effective_on}",
             )
         fields = {
             "seq": seq,

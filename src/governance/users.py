@@ -55,7 +55,13 @@ class Users:
         token = "gl_" + secrets.token_urlsafe(32)
         self.log.modify(
             "INSERT INTO {users} (name, role, projects, token_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-            (name, role, orjson.dumps(sorted(set(projects))).decode(), token_hash(token), format_instant(utc_now())),
+            (
+                name,
+                role,
+                orjson.dumps(sorted(set(projects))).decode(),
+                token_hash(token),
+                format_instant(utc_now()),
+            ),
         )
         return token
 
@@ -75,16 +81,22 @@ class Users:
         return _user(rows[0]) if rows else None
 
     def authenticate(self, token: str) -> User | None:
-        rows = self.log.fetch("SELECT name, role, projects FROM {users} WHERE token_hash = ?", (token_hash(token),))
+        rows = self.log.fetch(
+            "SELECT name, role, projects FROM {users} WHERE token_hash = ?", (token_hash(token),)
+        )
         return _user(rows[0]) if rows else None
 
     def all(self) -> list[User]:
-        return [_user(row) for row in self.log.fetch("SELECT name, role, projects FROM {users} ORDER BY name")]
+        return [
+            _user(row) for row in self.log.fetch("SELECT name, role, projects FROM {users} ORDER BY name")
+        ]
 
 
 def check_user(name: str, role: str, projects: list[str] | tuple[str, ...]) -> None:
     if not _NAME.match(name):
-        raise InvalidInput.single(("name",), "must be letters, digits, '.', '_', '@' and '-', starting with one of the first two")
+        raise InvalidInput.single(
+            ("name",), "must be letters, digits, '.', '_', '@' and '-', starting with one of the first two"
+        )
     if role not in ROLES:
         raise InvalidInput.single(("role",), f"must be one of {', '.join(ROLES)}")
     for index, project in enumerate(projects):

@@ -18,18 +18,38 @@ def world(client: TestClient, as_: Any) -> None:
     """KAK (led by `lead`) and MEDIELOGG, each with a risk, a contract and a milestone."""
     admin = as_["admin"]
     for project in ("KAK", "MEDIELOGG"):
-        assert client.post("/projects", json={**EXAMPLES["ProjectRegistered"], "key": project}, headers=admin).status_code == 201
+        assert (
+            client.post(
+                "/projects", json={**EXAMPLES["ProjectRegistered"], "key": project}, headers=admin
+            ).status_code
+            == 201
+        )
         risk = {**EXAMPLES["RiskIdentified"], "key": f"R-{project}", "project": project}
         assert client.post("/risks", json=risk, headers=admin).status_code == 201
         contract = {**EXAMPLES["ContractSigned"], "key": f"C-{project}", "project": project}
         assert client.post("/contracts", json=contract, headers=admin).status_code == 201
-        assert client.post(f"/projects/{project}/milestones", json=EXAMPLES["MilestonePlanned"], headers=admin).status_code == 201
-    assert client.post("/risks", json={**EXAMPLES["RiskIdentified"], "key": "OR-611", "project": None}, headers=admin).status_code == 201
+        assert (
+            client.post(
+                f"/projects/{project}/milestones", json=EXAMPLES["MilestonePlanned"], headers=admin
+            ).status_code
+            == 201
+        )
+    assert (
+        client.post(
+            "/risks", json={**EXAMPLES["RiskIdentified"], "key": "OR-611", "project": None}, headers=admin
+        ).status_code
+        == 201
+    )
 
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic dXNlcjpwYXNz"}, {"Authorization": "Bearer "}],
+    [
+        {},
+        {"Authorization": "Bearer not-a-token"},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+        {"Authorization": "Bearer "},
+    ],
 )
 def test_a_request_without_a_valid_token_is_a_401_and_appends_nothing(
     client: TestClient, ledger: Ledger, headers: dict[str, str]
@@ -56,7 +76,9 @@ def test_a_removed_users_token_stops_working(client: TestClient, ledger: Ledger)
 @pytest.mark.parametrize("role", ["viewer", "auditor"])
 def test_readers_cannot_write(client: TestClient, as_: Any, ledger: Ledger, world: None, role: str) -> None:
     position = ledger.position()
-    response = client.post("/risks/R-KAK/assessments", json={"probability": 1, "consequence": 1}, headers=as_[role])
+    response = client.post(
+        "/risks/R-KAK/assessments", json={"probability": 1, "consequence": 1}, headers=as_[role]
+    )
 
     assert response.status_code == 403
     assert ledger.position() == position
@@ -104,7 +126,9 @@ def test_a_project_lead_may_be_named_for_a_project_that_does_not_exist_yet(
     client.post("/projects", json={**EXAMPLES["ProjectRegistered"], "key": "FUTURE"}, headers=as_["admin"])
 
     response = client.post(
-        "/projects/FUTURE/status", json=EXAMPLES["ProjectStatusAssessed"], headers={"Authorization": f"Bearer {token}"}
+        "/projects/FUTURE/status",
+        json=EXAMPLES["ProjectStatusAssessed"],
+        headers={"Authorization": f"Bearer {token}"},
     )
 
     assert response.status_code == 201
@@ -116,7 +140,9 @@ def test_every_role_reads_subjects(client: TestClient, as_: Any, world: None, ro
     assert client.get("/risks/R-MEDIELOGG/history", headers=as_[role]).status_code == 200
 
 
-def test_every_event_records_the_user_who_wrote_it(client: TestClient, as_: Any, ledger: Ledger, world: None) -> None:
+def test_every_event_records_the_user_who_wrote_it(
+    client: TestClient, as_: Any, ledger: Ledger, world: None
+) -> None:
     client.post("/risks/R-KAK/assessments", json={"probability": 1, "consequence": 1}, headers=as_["lead"])
 
     actors = [envelope["actor"] for envelope in ledger.envelopes()]

@@ -42,15 +42,21 @@ def test_writers_racing_with_the_same_if_match_have_exactly_one_winner(
     _with_risk(live_server, as_)
     bodies = [{"probability": 1 + n % 5, "consequence": 2} for n in range(RACERS)]
 
-    responses = _race(live_server, "/risks/OR-821/assessments", bodies, {**as_["secretariat"], "If-Match": '"1"'})
+    responses = _race(
+        live_server, "/risks/OR-821/assessments", bodies, {**as_["secretariat"], "If-Match": '"1"'}
+    )
 
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [201] + [412] * (RACERS - 1)
     assert ledger.position() == 2
-    assert all(r.headers["content-type"] == "application/problem+json" for r in responses if r.status_code == 412)
+    assert all(
+        r.headers["content-type"] == "application/problem+json" for r in responses if r.status_code == 412
+    )
 
 
-def test_racing_writers_without_if_match_are_all_recorded_in_order(live_server: str, as_: Any, ledger: Ledger) -> None:
+def test_racing_writers_without_if_match_are_all_recorded_in_order(
+    live_server: str, as_: Any, ledger: Ledger
+) -> None:
     _with_risk(live_server, as_)
     bodies = [{"probability": 1 + n % 5, "consequence": 2} for n in range(RACERS)]
 
@@ -66,7 +72,10 @@ def test_a_repeated_idempotency_key_racing_appends_once(live_server: str, as_: A
     body = {"probability": 4, "consequence": 4}
 
     responses = _race(
-        live_server, "/risks/OR-821/assessments", [body] * RACERS, {**as_["secretariat"], "Idempotency-Key": "k-1"}
+        live_server,
+        "/risks/OR-821/assessments",
+        [body] * RACERS,
+        {**as_["secretariat"], "Idempotency-Key": "k-1"},
     )
 
     assert {r.status_code for r in responses} == {201}
@@ -85,7 +94,9 @@ def test_a_repeated_idempotency_key_answers_the_first_response_after_a_restart(
     try:
         with TestClient(create_app(restarted)) as client:
             again = client.post("/projects", json=EXAMPLES["ProjectRegistered"], headers=headers)
-            other = client.post("/projects", json={**EXAMPLES["ProjectRegistered"], "name": "Annet"}, headers=headers)
+            other = client.post(
+                "/projects", json={**EXAMPLES["ProjectRegistered"], "name": "Annet"}, headers=headers
+            )
     finally:
         restarted.close()
 
@@ -99,8 +110,14 @@ def test_a_repeated_idempotency_key_answers_the_first_response_after_a_restart(
 
 def test_the_same_idempotency_key_of_another_user_is_another_request(ledger: Ledger, as_: Any) -> None:
     with TestClient(create_app(ledger)) as client:
-        first = client.post("/projects", json=EXAMPLES["ProjectRegistered"], headers={**as_["secretariat"], "Idempotency-Key": "k"})
-        second = client.post("/projects", json=EXAMPLES["ProjectRegistered"], headers={**as_["admin"], "Idempotency-Key": "k"})
+        first = client.post(
+            "/projects",
+            json=EXAMPLES["ProjectRegistered"],
+            headers={**as_["secretariat"], "Idempotency-Key": "k"},
+        )
+        second = client.post(
+            "/projects", json=EXAMPLES["ProjectRegistered"], headers={**as_["admin"], "Idempotency-Key": "k"}
+        )
 
     assert first.status_code == 201
     assert second.status_code == 409

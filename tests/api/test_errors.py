@@ -19,7 +19,9 @@ def _json_headers(as_: Any) -> dict[str, str]:
     return {**as_["admin"], "Content-Type": "application/json"}
 
 
-def test_a_body_over_one_mib_is_a_413_and_appends_nothing(client: TestClient, as_: Any, ledger: Ledger) -> None:
+def test_a_body_over_one_mib_is_a_413_and_appends_nothing(
+    client: TestClient, as_: Any, ledger: Ledger
+) -> None:
     body = b'{"key": "KAK", "name": "' + b"x" * MIB + b'"}'
 
     response = client.post("/projects", content=body, headers=_json_headers(as_))
@@ -42,8 +44,12 @@ def test_a_streamed_body_over_one_mib_is_a_413_too(client: TestClient, as_: Any,
     assert ledger.position() == 0
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml", None])
-def test_a_write_that_is_not_json_is_a_415(client: TestClient, as_: Any, ledger: Ledger, content_type: str | None) -> None:
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml", None]
+)
+def test_a_write_that_is_not_json_is_a_415(
+    client: TestClient, as_: Any, ledger: Ledger, content_type: str | None
+) -> None:
     headers = dict(as_["admin"])
     if content_type is not None:
         headers["Content-Type"] = content_type
@@ -69,15 +75,27 @@ def test_malformed_json_is_a_422(client: TestClient, as_: Any, ledger: Ledger, b
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        (b'[]', ""),
+        (b"[]", ""),
         (b'"KAK"', ""),
-        (b'{"key": "KAK", "name": "\\ud800", "organisation": "HDO", "phase": "execution", "owner": "x"}', "name"),
-        (b'{"key": "KAK", "name": 18446744073709551616, "organisation": "HDO", "phase": "execution", "owner": "x"}', "name"),
+        (
+            b'{"key": "KAK", "name": "\\ud800", "organisation": "HDO", "phase": "execution", "owner": "x"}',
+            "name",
+        ),
+        (
+            b'{"key": "KAK", "name": 18446744073709551616, "organisation": "HDO", "phase": "execution", "owner": "x"}',
+            "name",
+        ),
         (b'{"key": "KAK", "name": NaN, "organisation": "HDO", "phase": "execution", "owner": "x"}', "name"),
         (b'{"key": "K A K", "name": "n", "organisation": "HDO", "phase": "execution", "owner": "x"}', "key"),
         (b'{"key": "KAK", "name": "n", "organisation": "HDO", "phase": "done", "owner": "x"}', "phase"),
-        (b'{"key": "KAK", "name": "n", "organisation": "HDO", "phase": "execution", "owner": "x", "effective_on": "2025-1-1"}', "effective_on"),
-        (b'{"key": "KAK", "name": "n", "organisation": "HDO", "phase": "execution", "owner": "x", "effective_on": 20250101}', "effective_on"),
+        (
+            b'{"key": "KAK", "name": "n", "organisation": "HDO", "phase": "execution", "owner": "x", "effective_on": "2025-1-1"}',
+            "effective_on",
+        ),
+        (
+            b'{"key": "KAK", "name": "n", "organisation": "HDO", "phase": "execution", "owner": "x", "effective_on": 20250101}',
+            "effective_on",
+        ),
     ],
 )
 def test_invalid_values_are_a_422_naming_the_field(

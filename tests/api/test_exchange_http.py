@@ -39,7 +39,14 @@ RISK = {
     "subject": "risk:OR-631",
     "type": "RiskIdentified",
     "effective_on": "2025-02-01",
-    "data": {"title": "Risiko", "organisation": "HDO", "project": "KAK", "owner": "Eier", "probability": 3, "consequence": 4},
+    "data": {
+        "title": "Risiko",
+        "organisation": "HDO",
+        "project": "KAK",
+        "owner": "Eier",
+        "probability": 3,
+        "consequence": 4,
+    },
 }
 
 
@@ -72,8 +79,13 @@ def other(other_store_url: str) -> Iterator[tuple[TestClient, dict[str, str]]]:
 # Who may call them ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("who", "status"), [("admin", 200), ("secretariat", 200), ("auditor", 200), ("viewer", 403), ("lead", 403)])
-def test_verify_and_export_are_for_admin_secretariat_and_auditor(client: TestClient, as_: Any, who: str, status: int) -> None:
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("admin", 200), ("secretariat", 200), ("auditor", 200), ("viewer", 403), ("lead", 403)],
+)
+def test_verify_and_export_are_for_admin_secretariat_and_auditor(
+    client: TestClient, as_: Any, who: str, status: int
+) -> None:
     assert client.get("/verify", headers=as_[who]).status_code == status
     assert client.get("/events.jsonl", headers=as_[who]).status_code == status
 
@@ -130,9 +142,16 @@ def test_verify_with_a_filed_head(client: TestClient, as_: Any) -> None:
 
 @pytest.mark.parametrize(
     ("params", "name"),
-    [({"position": -1}, "position"), ({"position": "x"}, "position"), ({"position": 3, "hash": "abc"}, "hash"), ({"hash": "0" * 64}, "position")],
+    [
+        ({"position": -1}, "position"),
+        ({"position": "x"}, "position"),
+        ({"position": 3, "hash": "abc"}, "hash"),
+        ({"hash": "0" * 64}, "position"),
+    ],
 )
-def test_verify_refuses_malformed_parameters(client: TestClient, as_: Any, params: dict[str, Any], name: str) -> None:
+def test_verify_refuses_malformed_parameters(
+    client: TestClient, as_: Any, params: dict[str, Any], name: str
+) -> None:
     response = client.get("/verify", params=params, headers=as_["auditor"])
 
     assert response.status_code == 422
@@ -164,9 +183,15 @@ def test_an_empty_log_exports_an_empty_body(client: TestClient, as_: Any) -> Non
 # Import ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("content_type", ["application/x-ndjson", "application/jsonl", "text/plain; charset=utf-8"])
-def test_an_import_answers_what_it_stored(client: TestClient, as_: Any, ledger: Ledger, content_type: str) -> None:
-    response = client.post("/import", content=jsonl(PROJECT, RISK), headers={**as_["admin"], "Content-Type": content_type})
+@pytest.mark.parametrize(
+    "content_type", ["application/x-ndjson", "application/jsonl", "text/plain; charset=utf-8"]
+)
+def test_an_import_answers_what_it_stored(
+    client: TestClient, as_: Any, ledger: Ledger, content_type: str
+) -> None:
+    response = client.post(
+        "/import", content=jsonl(PROJECT, RISK), headers={**as_["admin"], "Content-Type": content_type}
+    )
 
     assert response.status_code == 200
     assert response.json() == {"imported": 2, "position": 2, "head_hash": ledger.head_hash(2)}
@@ -175,16 +200,22 @@ def test_an_import_answers_what_it_stored(client: TestClient, as_: Any, ledger: 
 
 @pytest.mark.parametrize("content_type", ["application/json", "application/octet-stream", ""])
 def test_an_import_is_json_lines(client: TestClient, as_: Any, ledger: Ledger, content_type: str) -> None:
-    response = client.post("/import", content=jsonl(PROJECT), headers={**as_["admin"], "Content-Type": content_type})
+    response = client.post(
+        "/import", content=jsonl(PROJECT), headers={**as_["admin"], "Content-Type": content_type}
+    )
 
     assert response.status_code == 415
     assert ledger.position() == 0
 
 
-def test_a_refused_file_is_a_problem_naming_its_line_and_reason(client: TestClient, as_: Any, ledger: Ledger) -> None:
+def test_a_refused_file_is_a_problem_naming_its_line_and_reason(
+    client: TestClient, as_: Any, ledger: Ledger
+) -> None:
     bad = {**RISK, "data": {**RISK["data"], "probability": 6}}
 
-    response = client.post("/import", content=jsonl(PROJECT, b"", bad, RISK), headers={**as_["admin"], **NDJSON})
+    response = client.post(
+        "/import", content=jsonl(PROJECT, b"", bad, RISK), headers={**as_["admin"], **NDJSON}
+    )
 
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
@@ -208,7 +239,9 @@ def test_a_refused_file_is_a_problem_naming_its_line_and_reason(client: TestClie
 
 
 def test_malformed_json_is_refused_at_its_line(client: TestClient, as_: Any, ledger: Ledger) -> None:
-    response = client.post("/import", content=jsonl(PROJECT) + b'{"subject": \n', headers={**as_["admin"], **NDJSON})
+    response = client.post(
+        "/import", content=jsonl(PROJECT) + b'{"subject": \n', headers={**as_["admin"], **NDJSON}
+    )
 
     assert response.status_code == 422
     assert (response.json()["line"], response.json()["errors"][0]["type"]) == (2, "json_invalid")
@@ -218,7 +251,8 @@ def test_malformed_json_is_refused_at_its_line(client: TestClient, as_: Any, led
 def test_an_import_over_one_mebibyte_streams_in(client: TestClient, as_: Any, ledger: Ledger) -> None:
     description = "Avhengigheter mellom prosjektenes innføringsplaner. " * 80
     lines = [PROJECT] + [
-        {**RISK, "subject": f"risk:R-{n}", "data": {**RISK["data"], "description": description}} for n in range(400)
+        {**RISK, "subject": f"risk:R-{n}", "data": {**RISK["data"], "description": description}}
+        for n in range(400)
     ]
     body = jsonl(*lines)
     assert len(body) > 1024 * 1024
@@ -234,8 +268,14 @@ def test_an_import_over_one_mebibyte_streams_in(client: TestClient, as_: Any, le
     assert client.post("/import", content=b"", headers={**as_["admin"], **NDJSON}).json()["imported"] == 0
 
 
-def test_writes_answer_503_while_an_import_holds_the_log_and_reads_go_on(client: TestClient, as_: Any, ledger: Ledger) -> None:
-    client.post("/projects", json={"key": "KAK", **PROJECT["data"], "effective_on": "2025-01-10"}, headers=as_["admin"])
+def test_writes_answer_503_while_an_import_holds_the_log_and_reads_go_on(
+    client: TestClient, as_: Any, ledger: Ledger
+) -> None:
+    client.post(
+        "/projects",
+        json={"key": "KAK", **PROJECT["data"], "effective_on": "2025-01-10"},
+        headers=as_["admin"],
+    )
     ledger.write_wait = 0.3
     held = HeldOpen(jsonl(RISK, {**RISK, "subject": "risk:OR-632"}))
     importer = threading.Thread(target=import_stream, args=(ledger, held))
@@ -254,7 +294,9 @@ def test_writes_answer_503_while_an_import_holds_the_log_and_reads_go_on(client:
         held.go.set()
         importer.join(20)
     assert ledger.position() == 3
-    assert client.post("/projects/KAK/phase", json={"phase": "closing"}, headers=as_["admin"]).status_code == 201
+    assert (
+        client.post("/projects/KAK/phase", json={"phase": "closing"}, headers=as_["admin"]).status_code == 201
+    )
 
 
 class HeldOpen:
@@ -286,7 +328,11 @@ def test_a_history_moved_over_http_answers_every_read_alike(
 
     imported = target.post("/import", content=exported, headers={**admin, **NDJSON})
 
-    assert imported.json() == {"imported": len(STORY), "position": len(STORY), "head_hash": written[-1]["hash"]}
+    assert imported.json() == {
+        "imported": len(STORY),
+        "position": len(STORY),
+        "head_hash": written[-1]["hash"],
+    }
     assert target.get("/events.jsonl", headers=admin).content == exported
     assert target.get("/verify", headers=admin).json() == client.get("/verify", headers=as_["auditor"]).json()
     # Reads at a stated day and instant: the two systems' clocks differ.

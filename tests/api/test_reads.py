@@ -24,13 +24,19 @@ def kak(client: TestClient, as_: Any, clock: FakeClock) -> dict[str, Any]:
     post = lambda path, body: client.post(path, json=body, headers=headers).json()
     post("/projects", EXAMPLES["ProjectRegistered"])
     identified = post("/risks", {**EXAMPLES["RiskIdentified"], "effective_on": "2025-01-15"})
-    march = post("/risks/OR-821/assessments", {"probability": 2, "consequence": 4, "effective_on": "2025-03-01"})
+    march = post(
+        "/risks/OR-821/assessments", {"probability": 2, "consequence": 4, "effective_on": "2025-03-01"}
+    )
     clock.advance(timedelta(days=1))
-    february = post("/risks/OR-821/assessments", {"probability": 5, "consequence": 5, "effective_on": "2025-02-15"})
+    february = post(
+        "/risks/OR-821/assessments", {"probability": 5, "consequence": 5, "effective_on": "2025-02-15"}
+    )
     return {"identified": identified, "march": march, "february": february}
 
 
-def test_a_subject_read_shows_every_field_of_its_answer(client: TestClient, as_: Any, kak: dict[str, Any]) -> None:
+def test_a_subject_read_shows_every_field_of_its_answer(
+    client: TestClient, as_: Any, kak: dict[str, Any]
+) -> None:
     response = client.get("/risks/OR-821", headers=as_["viewer"])
 
     assert response.status_code == 200
@@ -82,7 +88,8 @@ def test_known_at_is_inclusive_to_the_microsecond(client: TestClient, as_: Any, 
     recorded = parse_instant(kak["identified"]["recorded_at"])
     at = client.get(f"/risks/OR-821?known_at={format_instant(recorded)}", headers=as_["viewer"])
     just_before = client.get(
-        f"/risks/OR-821?known_at={format_instant(recorded - timedelta(microseconds=1))}", headers=as_["viewer"]
+        f"/risks/OR-821?known_at={format_instant(recorded - timedelta(microseconds=1))}",
+        headers=as_["viewer"],
     )
 
     assert at.status_code == 200 and at.json()["version"] == 1
@@ -104,7 +111,9 @@ def test_a_known_at_in_the_future_is_read_as_now(client: TestClient, as_: Any, k
     assert answer["version"] == 3
 
 
-def test_a_known_at_with_an_offset_is_the_same_instant_in_utc(client: TestClient, as_: Any, kak: dict[str, Any]) -> None:
+def test_a_known_at_with_an_offset_is_the_same_instant_in_utc(
+    client: TestClient, as_: Any, kak: dict[str, Any]
+) -> None:
     moment = parse_instant(kak["march"]["recorded_at"])
     local = moment.astimezone(parse_instant("2025-01-01T00:00:00+02:00").tzinfo).isoformat()
     answer = client.get("/risks/OR-821", params={"known_at": local}, headers=as_["viewer"]).json()
@@ -112,7 +121,9 @@ def test_a_known_at_with_an_offset_is_the_same_instant_in_utc(client: TestClient
     assert answer["version"] == 2
 
 
-def test_a_subject_does_not_exist_before_its_creation_day(client: TestClient, as_: Any, kak: dict[str, Any]) -> None:
+def test_a_subject_does_not_exist_before_its_creation_day(
+    client: TestClient, as_: Any, kak: dict[str, Any]
+) -> None:
     response = client.get("/risks/OR-821?as_of=2025-01-14", headers=as_["viewer"])
 
     assert response.status_code == 404
@@ -121,7 +132,12 @@ def test_a_subject_does_not_exist_before_its_creation_day(client: TestClient, as
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("as_of=2025-02-30", "as_of"), ("as_of=yesterday", "as_of"), ("known_at=2025-09-15T10:00", "known_at"), ("known_at=soon", "known_at")],
+    [
+        ("as_of=2025-02-30", "as_of"),
+        ("as_of=yesterday", "as_of"),
+        ("known_at=2025-09-15T10:00", "known_at"),
+        ("known_at=soon", "known_at"),
+    ],
 )
 def test_a_malformed_time_is_a_422_naming_the_parameter(
     client: TestClient, as_: Any, kak: dict[str, Any], query: str, field: str
@@ -132,24 +148,40 @@ def test_a_malformed_time_is_a_422_naming_the_parameter(
     assert response.json()["errors"][0]["loc"] == ["query", field]
 
 
-def test_history_lists_the_events_in_log_order_as_known_at(client: TestClient, as_: Any, kak: dict[str, Any]) -> None:
+def test_history_lists_the_events_in_log_order_as_known_at(
+    client: TestClient, as_: Any, kak: dict[str, Any]
+) -> None:
     everything = client.get("/risks/OR-821/history", headers=as_["viewer"]).json()
-    then = client.get(f"/risks/OR-821/history?known_at={kak['march']['recorded_at']}", headers=as_["viewer"]).json()
+    then = client.get(
+        f"/risks/OR-821/history?known_at={kak['march']['recorded_at']}", headers=as_["viewer"]
+    ).json()
 
     assert everything == [kak["identified"], kak["march"], kak["february"]]
     assert then == [kak["identified"], kak["march"]]
 
 
-def test_every_kind_of_subject_reads_as_the_naive_replay_says(client: TestClient, as_: Any, ledger: Ledger) -> None:
+def test_every_kind_of_subject_reads_as_the_naive_replay_says(
+    client: TestClient, as_: Any, ledger: Ledger
+) -> None:
     tell_story(client, as_["secretariat"])
     envelopes = list(ledger.envelopes())
     for envelope in envelopes:
         kind, _, key = envelope["subject"].partition(":")
-        path = {"project": "projects", "milestone": "milestones", "risk": "risks", "contract": "contracts", "board-case": "board-cases"}[kind]
+        path = {
+            "project": "projects",
+            "milestone": "milestones",
+            "risk": "risks",
+            "contract": "contracts",
+            "board-case": "board-cases",
+        }[kind]
         for as_of in ("2025-06-30", "2025-12-31"):
             for known_at in {envelope["recorded_at"], envelopes[-1]["recorded_at"]}:
-                response = client.get(f"/{path}/{key}?as_of={as_of}&known_at={known_at}", headers=as_["viewer"])
-                expected = replay_subject(envelopes, envelope["subject"], as_of=parse_day(as_of), known_at=known_at)
+                response = client.get(
+                    f"/{path}/{key}?as_of={as_of}&known_at={known_at}", headers=as_["viewer"]
+                )
+                expected = replay_subject(
+                    envelopes, envelope["subject"], as_of=parse_day(as_of), known_at=known_at
+                )
                 if expected is None:
                     assert response.status_code == 404
                 else:

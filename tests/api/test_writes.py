@@ -32,7 +32,9 @@ def test_every_write_path_records_one_event_and_answers_with_it(client: TestClie
 
 def test_the_body_becomes_exactly_the_events_data(client: TestClient, as_: Any) -> None:
     client.post("/projects", json=EXAMPLES["ProjectRegistered"], headers=as_["admin"])
-    response = client.post("/projects/KAK/status", json=EXAMPLES["ProjectStatusAssessed"], headers=as_["admin"])
+    response = client.post(
+        "/projects/KAK/status", json=EXAMPLES["ProjectStatusAssessed"], headers=as_["admin"]
+    )
 
     body = {k: v for k, v in EXAMPLES["ProjectStatusAssessed"].items() if k != "effective_on"}
     assert response.json()["data"] == body
@@ -48,7 +50,9 @@ def test_effective_on_defaults_to_today_in_oslo(client: TestClient, as_: Any, le
 
 
 def test_null_means_absent_for_optional_fields(client: TestClient, as_: Any) -> None:
-    response = client.post("/projects", json={**EXAMPLES["ProjectRegistered"], "purpose": None}, headers=as_["admin"])
+    response = client.post(
+        "/projects", json={**EXAMPLES["ProjectRegistered"], "purpose": None}, headers=as_["admin"]
+    )
 
     assert response.status_code == 201
     assert "purpose" not in response.json()["data"]
@@ -80,14 +84,18 @@ def test_an_achievement_whose_two_days_differ_is_refused(client: TestClient, as_
     client.post("/projects/KAK/milestones", json=EXAMPLES["MilestonePlanned"], headers=as_["admin"])
 
     response = client.post(
-        "/milestones/KAK/DM1/achieved", json={"achieved_on": "2025-10-24", "effective_on": "2025-10-23"}, headers=as_["admin"]
+        "/milestones/KAK/DM1/achieved",
+        json={"achieved_on": "2025-10-24", "effective_on": "2025-10-23"},
+        headers=as_["admin"],
     )
 
     assert response.status_code == 422
 
 
 def _setup_kak(client: TestClient, as_: Any) -> None:
-    assert client.post("/projects", json=EXAMPLES["ProjectRegistered"], headers=as_["admin"]).status_code == 201
+    assert (
+        client.post("/projects", json=EXAMPLES["ProjectRegistered"], headers=as_["admin"]).status_code == 201
+    )
     assert client.post("/risks", json=EXAMPLES["RiskIdentified"], headers=as_["admin"]).status_code == 201
 
 
@@ -98,17 +106,48 @@ def _setup_kak(client: TestClient, as_: Any) -> None:
         ("/risks/OR-821/assessments", {"probability": "3", "consequence": 3}, 422, "probability"),
         ("/risks/OR-821/assessments", {"probability": 3.0, "consequence": 3}, 422, "probability"),
         ("/risks/OR-821/assessments", {"probability": True, "consequence": 3}, 422, "probability"),
-        ("/risks/OR-821/assessments", {"probability": 3, "consequence": 3, "effective_on": "2099-01-01"}, 422, "effective_on"),
+        (
+            "/risks/OR-821/assessments",
+            {"probability": 3, "consequence": 3, "effective_on": "2099-01-01"},
+            422,
+            "effective_on",
+        ),
         ("/risks/OR-821/assessments", {"probability": 3, "consequence": 3, "colour": "red"}, 422, "colour"),
         ("/risks/OR-821/assessments", {"probability": 3}, 422, "consequence"),
         ("/risks/OR-821/close", {"reason": "x", "merged_into": "OR-999"}, 422, "merged_into"),
         ("/projects/KAK/phase", {"phase": "closing", "decision_ref": "HDO/99-2025"}, 422, "decision_ref"),
         ("/projects/KAK/phase", {"phase": "closing", "decision_ref": "not a ref"}, 422, "decision_ref"),
-        ("/projects/KAK/financials", {"phase_budget": 2**63, "forecast": 0, "actual": 0, "earned_value": 0}, 422, "phase_budget"),
-        ("/projects/KAK/financials", {"phase_budget": -1, "forecast": 0, "actual": 0, "earned_value": 0}, 422, "phase_budget"),
+        (
+            "/projects/KAK/financials",
+            {"phase_budget": 2**63, "forecast": 0, "actual": 0, "earned_value": 0},
+            422,
+            "phase_budget",
+        ),
+        (
+            "/projects/KAK/financials",
+            {"phase_budget": -1, "forecast": 0, "actual": 0, "earned_value": 0},
+            422,
+            "phase_budget",
+        ),
         ("/risks/OR-821/mitigations", {"mitigation_id": "T1", "description": "   "}, 422, "description"),
-        ("/board-cases", {"body": "HDO", "case_no": "1-2026", "title": "t", "meeting_on": "2025-01-01", "refs": ["project:KAK", "risk:NOPE"]}, 422, "refs.1"),
-        ("/risks/OR-821/assessments", {"probability": 3, "consequence": 3, "effective_on": "2024-12-31"}, 409, None),
+        (
+            "/board-cases",
+            {
+                "body": "HDO",
+                "case_no": "1-2026",
+                "title": "t",
+                "meeting_on": "2025-01-01",
+                "refs": ["project:KAK", "risk:NOPE"],
+            },
+            422,
+            "refs.1",
+        ),
+        (
+            "/risks/OR-821/assessments",
+            {"probability": 3, "consequence": 3, "effective_on": "2024-12-31"},
+            409,
+            None,
+        ),
         ("/risks/OR-821/reopen", {"reason": "x"}, 409, None),
         ("/risks", {**EXAMPLES["RiskIdentified"]}, 409, None),
         ("/risks/OR-999/assessments", {"probability": 3, "consequence": 3}, 404, None),
@@ -117,7 +156,13 @@ def _setup_kak(client: TestClient, as_: Any) -> None:
     ],
 )
 def test_a_refused_write_names_its_reason_and_appends_nothing(
-    client: TestClient, as_: Any, ledger: Ledger, path: str, body: dict[str, Any], status: int, field: str | None
+    client: TestClient,
+    as_: Any,
+    ledger: Ledger,
+    path: str,
+    body: dict[str, Any],
+    status: int,
+    field: str | None,
 ) -> None:
     _setup_kak(client, as_)
     position = ledger.position()

@@ -64,7 +64,9 @@ def test_a_writer_that_slips_in_before_the_demo_is_stored_makes_it_refuse(
     sqlite_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     other = {"name": "Annet prosjekt", "organisation": "HDO", "phase": "concept", "owner": "Økonomisjef"}
-    sqlite_ledger.record(Command(keys.project("ANNET"), "ProjectRegistered", other, effective_on="2026-01-14"))
+    sqlite_ledger.record(
+        Command(keys.project("ANNET"), "ProjectRegistered", other, effective_on="2026-01-14")
+    )
     monkeypatch.setattr(sqlite_ledger, "position", lambda known_at=None: 0)  # it looked empty
 
     with pytest.raises(DemoError):

@@ -108,7 +108,8 @@ def assert_same_answers(first: Ledger, second: Ledger, days: list[date]) -> None
     envelopes = list(first.envelopes())
     subjects = sorted({envelope["subject"] for envelope in envelopes})
     moments: list[datetime | None] = [None] + [
-        parse_instant(envelopes[index]["recorded_at"]) for index in (0, len(envelopes) // 3, len(envelopes) // 2)
+        parse_instant(envelopes[index]["recorded_at"])
+        for index in (0, len(envelopes) // 3, len(envelopes) // 2)
     ]
     for text in subjects:
         subject = SubjectKey.parse(text)
@@ -136,7 +137,9 @@ def test_the_story_goes_round_byte_for_byte_with_identical_answers(ledger: Ledge
     assert list(fresh.envelopes()) == written
     assert verify(fresh) == verify(ledger)
     assert verify(fresh).head_hash == fresh.head_hash(fresh.position()) == written[-1]["hash"]
-    assert_same_answers(ledger, fresh, [date(2025, 6, 30), date(2025, 10, 1), date(2025, 12, 31), date(2026, 1, 15)])
+    assert_same_answers(
+        ledger, fresh, [date(2025, 6, 30), date(2025, 10, 1), date(2025, 12, 31), date(2026, 1, 15)]
+    )
 
 
 def test_an_export_is_one_compact_object_per_line_in_the_contracts_field_order(ledger: Ledger) -> None:
@@ -211,15 +214,43 @@ def synthetic_file(events: int) -> tuple[bytes, str]:
         out.extend(orjson.dumps(envelope) + b"\n")
 
     versions_seen: list[int] = []
-    emit("project:KAK", "ProjectRegistered", "2024-01-02", {"name": "KAK", "organisation": "HDO", "phase": "execution", "owner": "Eier"})
+    emit(
+        "project:KAK",
+        "ProjectRegistered",
+        "2024-01-02",
+        {"name": "KAK", "organisation": "HDO", "phase": "execution", "owner": "Eier"},
+    )
     risk = 0
     while len(versions_seen) < events:
         risk += 1
         subject = f"risk:R-{risk}"
         life = [
-            ("RiskIdentified", "2024-02-01", {"title": "Risiko", "organisation": "HDO", "project": "KAK", "owner": "Eier", "probability": rng.randint(1, 5), "consequence": rng.randint(1, 5)}),
-            ("RiskAssessed", "2024-03-01", {"probability": rng.randint(1, 5), "consequence": rng.randint(1, 5), "rationale": "Ny vurdering"}),
-            ("MitigationAdded", "2024-03-02", {"mitigation_id": "T1", "description": "Tett oppfølging", "due_on": "2024-09-01"}),
+            (
+                "RiskIdentified",
+                "2024-02-01",
+                {
+                    "title": "Risiko",
+                    "organisation": "HDO",
+                    "project": "KAK",
+                    "owner": "Eier",
+                    "probability": rng.randint(1, 5),
+                    "consequence": rng.randint(1, 5),
+                },
+            ),
+            (
+                "RiskAssessed",
+                "2024-03-01",
+                {
+                    "probability": rng.randint(1, 5),
+                    "consequence": rng.randint(1, 5),
+                    "rationale": "Ny vurdering",
+                },
+            ),
+            (
+                "MitigationAdded",
+                "2024-03-02",
+                {"mitigation_id": "T1", "description": "Tett oppfølging", "due_on": "2024-09-01"},
+            ),
             ("MitigationCompleted", "2024-04-02", {"mitigation_id": "T1"}),
             ("RiskClosed", "2024-05-02", {"reason": "Håndtert"}),
         ]
@@ -259,21 +290,52 @@ RISK = {
     "subject": "risk:OR-631",
     "type": "RiskIdentified",
     "effective_on": "2025-02-01",
-    "data": {"title": "Risiko", "organisation": "HDO", "project": "KAK", "owner": "Eier", "probability": 3, "consequence": 4},
+    "data": {
+        "title": "Risiko",
+        "organisation": "HDO",
+        "project": "KAK",
+        "owner": "Eier",
+        "probability": 3,
+        "consequence": 4,
+    },
 }
-ASSESSED = {"subject": "risk:OR-631", "type": "RiskAssessed", "effective_on": "2025-03-01", "data": {"probability": 2, "consequence": 4}}
-CLOSED = {"subject": "risk:OR-631", "type": "RiskClosed", "effective_on": "2025-04-01", "data": {"reason": "Håndtert"}}
+ASSESSED = {
+    "subject": "risk:OR-631",
+    "type": "RiskAssessed",
+    "effective_on": "2025-03-01",
+    "data": {"probability": 2, "consequence": 4},
+}
+CLOSED = {
+    "subject": "risk:OR-631",
+    "type": "RiskClosed",
+    "effective_on": "2025-04-01",
+    "data": {"reason": "Håndtert"},
+}
 
 
-def stated(line: dict[str, Any], *, seq: int, version: int, prev_hash: str, recorded_at: str) -> dict[str, Any]:
+def stated(
+    line: dict[str, Any], *, seq: int, version: int, prev_hash: str, recorded_at: str
+) -> dict[str, Any]:
     """`line` with every log field stated, as an export writes it."""
-    full = {"seq": seq, "id": str(uuid.uuid4()), **line, "version": version, "recorded_at": recorded_at, "actor": "ola"}
+    full = {
+        "seq": seq,
+        "id": str(uuid.uuid4()),
+        **line,
+        "version": version,
+        "recorded_at": recorded_at,
+        "actor": "ola",
+    }
     full["prev_hash"] = prev_hash
-    full["hash"] = event_hash({name: full[name] for name in ENVELOPE_FIELDS if name != "hash"} | {"recorded_at": format_instant(parse_instant(recorded_at))})
+    full["hash"] = event_hash(
+        {name: full[name] for name in ENVELOPE_FIELDS if name != "hash"}
+        | {"recorded_at": format_instant(parse_instant(recorded_at))}
+    )
     return full
 
 
-def test_lines_without_log_fields_are_numbered_chained_and_stamped_at_import(ledger: Ledger, clock: FakeClock) -> None:
+def test_lines_without_log_fields_are_numbered_chained_and_stamped_at_import(
+    ledger: Ledger, clock: FakeClock
+) -> None:
     before = format_instant(clock.now)
     with acting_as("admin"):
         imported = load(ledger, jsonl(PROJECT, RISK, ASSESSED))
@@ -323,7 +385,9 @@ def test_a_supplied_hash_is_checked_against_the_canonical_recorded_at(ledger: Le
 
 def test_stated_log_fields_that_match_are_kept(ledger: Ledger) -> None:
     first = stated(PROJECT, seq=1, version=1, prev_hash=ZERO_HASH, recorded_at="2025-03-03T09:00:00.000000Z")
-    second = stated(RISK, seq=2, version=1, prev_hash=first["hash"], recorded_at="2025-03-03T09:00:00.000000Z")
+    second = stated(
+        RISK, seq=2, version=1, prev_hash=first["hash"], recorded_at="2025-03-03T09:00:00.000000Z"
+    )
 
     load(ledger, jsonl(first, second))
 
@@ -333,19 +397,28 @@ def test_stated_log_fields_that_match_are_kept(ledger: Ledger) -> None:
 def test_an_import_appends_after_what_the_log_holds(ledger: Ledger) -> None:
     ledger.record(command("project:KAK", "ProjectRegistered", "2025-01-10"))
     tail = ledger.envelope_at(1)
-    line = stated(RISK, seq=2, version=1, prev_hash=tail["hash"], recorded_at=tail["recorded_at"])  # equal is allowed
+    line = stated(
+        RISK, seq=2, version=1, prev_hash=tail["hash"], recorded_at=tail["recorded_at"]
+    )  # equal is allowed
 
     assert load(ledger, jsonl(line)).position == 2
     assert verify(ledger).ok
 
 
 def test_blank_lines_and_crlf_endings_are_allowed_and_counted(ledger: Ledger) -> None:
-    text = b"\n" + orjson.dumps(PROJECT) + b"\r\n  \r\n" + orjson.dumps({**RISK, "type": "RiskAssessed"}) + b"\n"
+    text = (
+        b"\n" + orjson.dumps(PROJECT) + b"\r\n  \r\n" + orjson.dumps({**RISK, "type": "RiskAssessed"}) + b"\n"
+    )
 
     refused = refusal(ledger, text)
     assert refused.line == 4
 
-    assert load(ledger, b"\xef\xbb\xbf" + orjson.dumps(PROJECT) + b"\r\n\r\n" + orjson.dumps(RISK) + b"\n\n").imported == 2
+    assert (
+        load(
+            ledger, b"\xef\xbb\xbf" + orjson.dumps(PROJECT) + b"\r\n\r\n" + orjson.dumps(RISK) + b"\n\n"
+        ).imported
+        == 2
+    )
 
 
 def test_an_empty_file_imports_nothing(ledger: Ledger) -> None:
@@ -366,29 +439,131 @@ REFUSALS: list[tuple[str, bytes, int, tuple[str | int, ...], str]] = [
     ("not an object", case(PROJECT, b"[1, 2, 3]"), 2, (), "object_type"),
     ("unknown top-level field", case({**PROJECT, "colour": "red"}), 1, ("colour",), "extra_forbidden"),
     ("missing data", case({k: v for k, v in PROJECT.items() if k != "data"}), 1, ("data",), "missing"),
-    ("missing effective_on", case({k: v for k, v in PROJECT.items() if k != "effective_on"}), 1, ("effective_on",), "missing"),
-    ("missing subject", case({k: v for k, v in PROJECT.items() if k != "subject"}), 1, ("subject",), "missing"),
+    (
+        "missing effective_on",
+        case({k: v for k, v in PROJECT.items() if k != "effective_on"}),
+        1,
+        ("effective_on",),
+        "missing",
+    ),
+    (
+        "missing subject",
+        case({k: v for k, v in PROJECT.items() if k != "subject"}),
+        1,
+        ("subject",),
+        "missing",
+    ),
     ("missing type", case({k: v for k, v in PROJECT.items() if k != "type"}), 1, ("type",), "missing"),
     ("unknown type", case(PROJECT, {**ASSESSED, "type": "RiskExploded"}), 2, ("type",), "type_unknown"),
     ("type not a string", case({**PROJECT, "type": ["ProjectRegistered"]}), 1, ("type",), "type_unknown"),
-    ("unknown kind of subject", case({**PROJECT, "subject": "dragon:KAK"}), 1, ("subject",), "subject_invalid"),
-    ("malformed subject key", case({**PROJECT, "subject": "project:K AK"}), 1, ("subject",), "subject_invalid"),
+    (
+        "unknown kind of subject",
+        case({**PROJECT, "subject": "dragon:KAK"}),
+        1,
+        ("subject",),
+        "subject_invalid",
+    ),
+    (
+        "malformed subject key",
+        case({**PROJECT, "subject": "project:K AK"}),
+        1,
+        ("subject",),
+        "subject_invalid",
+    ),
     ("subject that does not exist", case(PROJECT, ASSESSED), 2, ("subject",), "subject_not_found"),
-    ("type of another kind", case(PROJECT, {**ASSESSED, "subject": "project:KAK"}), 2, ("type",), "type_of_other_kind"),
-    ("unknown data field", case({**PROJECT, "data": {**PROJECT["data"], "colour": "red"}}), 1, ("data", "colour"), "extra_forbidden"),
-    ("library field in data", case({**PROJECT, "data": {**PROJECT["data"], "timestamp": "x"}}), 1, ("data", "timestamp"), "extra_forbidden"),
-    ("effective_on in data", case({**PROJECT, "data": {**PROJECT["data"], "effective_on": "2025-01-10"}}), 1, ("data", "effective_on"), "extra_forbidden"),
-    ("null in data", case({**PROJECT, "data": {**PROJECT["data"], "purpose": None}}), 1, ("data", "purpose"), "null_forbidden"),
+    (
+        "type of another kind",
+        case(PROJECT, {**ASSESSED, "subject": "project:KAK"}),
+        2,
+        ("type",),
+        "type_of_other_kind",
+    ),
+    (
+        "unknown data field",
+        case({**PROJECT, "data": {**PROJECT["data"], "colour": "red"}}),
+        1,
+        ("data", "colour"),
+        "extra_forbidden",
+    ),
+    (
+        "library field in data",
+        case({**PROJECT, "data": {**PROJECT["data"], "timestamp": "x"}}),
+        1,
+        ("data", "timestamp"),
+        "extra_forbidden",
+    ),
+    (
+        "effective_on in data",
+        case({**PROJECT, "data": {**PROJECT["data"], "effective_on": "2025-01-10"}}),
+        1,
+        ("data", "effective_on"),
+        "extra_forbidden",
+    ),
+    (
+        "null in data",
+        case({**PROJECT, "data": {**PROJECT["data"], "purpose": None}}),
+        1,
+        ("data", "purpose"),
+        "null_forbidden",
+    ),
     ("data not an object", case({**PROJECT, "data": ["KAK"]}), 1, ("data",), "object_type"),
-    ("missing data field", case(PROJECT, {**RISK, "data": {"title": "Risiko"}}), 2, ("data", "organisation"), "missing"),
-    ("score out of range", case(PROJECT, RISK, {**ASSESSED, "data": {"probability": 6, "consequence": 4}}), 3, ("data", "probability"), "less_than_equal"),
-    ("score not an integer", case(PROJECT, RISK, {**ASSESSED, "data": {"probability": 3.0, "consequence": 4}}), 3, ("data", "probability"), "int_type"),
-    ("reference to nothing", case(PROJECT, {**RISK, "data": {**RISK["data"], "project": "NOPE"}}), 2, ("data", "project"), "reference_not_found"),
+    (
+        "missing data field",
+        case(PROJECT, {**RISK, "data": {"title": "Risiko"}}),
+        2,
+        ("data", "organisation"),
+        "missing",
+    ),
+    (
+        "score out of range",
+        case(PROJECT, RISK, {**ASSESSED, "data": {"probability": 6, "consequence": 4}}),
+        3,
+        ("data", "probability"),
+        "less_than_equal",
+    ),
+    (
+        "score not an integer",
+        case(PROJECT, RISK, {**ASSESSED, "data": {"probability": 3.0, "consequence": 4}}),
+        3,
+        ("data", "probability"),
+        "int_type",
+    ),
+    (
+        "reference to nothing",
+        case(PROJECT, {**RISK, "data": {**RISK["data"], "project": "NOPE"}}),
+        2,
+        ("data", "project"),
+        "reference_not_found",
+    ),
     ("created twice", case(PROJECT, RISK, RISK), 3, ("subject",), "subject_exists"),
-    ("lifecycle violation", case(PROJECT, RISK, CLOSED, {**ASSESSED, "effective_on": "2025-05-01"}), 4, (), "lifecycle_violation"),
-    ("backdated before creation", case(PROJECT, RISK, {**ASSESSED, "effective_on": "2025-01-01"}), 3, (), "lifecycle_violation"),
-    ("malformed effective_on", case({**PROJECT, "effective_on": "10.01.2025"}), 1, ("effective_on",), "value_error"),
-    ("future effective_on", case({**PROJECT, "effective_on": "2026-02-01"}), 1, ("effective_on",), "value_error"),
+    (
+        "lifecycle violation",
+        case(PROJECT, RISK, CLOSED, {**ASSESSED, "effective_on": "2025-05-01"}),
+        4,
+        (),
+        "lifecycle_violation",
+    ),
+    (
+        "backdated before creation",
+        case(PROJECT, RISK, {**ASSESSED, "effective_on": "2025-01-01"}),
+        3,
+        (),
+        "lifecycle_violation",
+    ),
+    (
+        "malformed effective_on",
+        case({**PROJECT, "effective_on": "10.01.2025"}),
+        1,
+        ("effective_on",),
+        "value_error",
+    ),
+    (
+        "future effective_on",
+        case({**PROJECT, "effective_on": "2026-02-01"}),
+        1,
+        ("effective_on",),
+        "value_error",
+    ),
     (
         "effective after the day it was recorded",
         case({**PROJECT, "recorded_at": "2025-01-09T22:59:59Z"}),
@@ -396,13 +571,34 @@ REFUSALS: list[tuple[str, bytes, int, tuple[str | int, ...], str]] = [
         ("effective_on",),
         "value_error",
     ),
-    ("recorded_at without offset", case({**PROJECT, "recorded_at": "2025-03-03T10:00:00"}), 1, ("recorded_at",), "value_error"),
-    ("recorded_at beyond microseconds", case({**PROJECT, "recorded_at": "2025-03-03T10:00:00.1234567Z"}), 1, ("recorded_at",), "value_error"),
+    (
+        "recorded_at without offset",
+        case({**PROJECT, "recorded_at": "2025-03-03T10:00:00"}),
+        1,
+        ("recorded_at",),
+        "value_error",
+    ),
+    (
+        "recorded_at beyond microseconds",
+        case({**PROJECT, "recorded_at": "2025-03-03T10:00:00.1234567Z"}),
+        1,
+        ("recorded_at",),
+        "value_error",
+    ),
     ("recorded_at null", case({**PROJECT, "recorded_at": None}), 1, ("recorded_at",), "value_error"),
-    ("recorded_at in the future", case({**PROJECT, "recorded_at": "2026-01-16T00:00:00Z"}), 1, ("recorded_at",), "log_order"),
+    (
+        "recorded_at in the future",
+        case({**PROJECT, "recorded_at": "2026-01-16T00:00:00Z"}),
+        1,
+        ("recorded_at",),
+        "log_order",
+    ),
     (
         "recorded_at going backwards in the file",
-        case({**PROJECT, "recorded_at": "2025-06-01T10:00:00Z"}, {**RISK, "recorded_at": "2025-06-01T09:59:59.999999Z"}),
+        case(
+            {**PROJECT, "recorded_at": "2025-06-01T10:00:00Z"},
+            {**RISK, "recorded_at": "2025-06-01T09:59:59.999999Z"},
+        ),
         2,
         ("recorded_at",),
         "log_order",
@@ -418,22 +614,69 @@ REFUSALS: list[tuple[str, bytes, int, tuple[str | int, ...], str]] = [
     ("actor blank", case({**PROJECT, "actor": " "}), 1, ("actor",), "value_error"),
     ("id not a UUID", case({**PROJECT, "id": "KAK-1"}), 1, ("id",), "value_error"),
     ("id in upper case", case({**PROJECT, "id": str(uuid.uuid4()).upper()}), 1, ("id",), "value_error"),
-    ("id stated twice", case({**PROJECT, "id": "6f1c1e0e-4a53-4a43-9d7e-9b3b8c8f0c11"}, {**RISK, "id": "6f1c1e0e-4a53-4a43-9d7e-9b3b8c8f0c11"}), 2, ("id",), "id_taken"),
+    (
+        "id stated twice",
+        case(
+            {**PROJECT, "id": "6f1c1e0e-4a53-4a43-9d7e-9b3b8c8f0c11"},
+            {**RISK, "id": "6f1c1e0e-4a53-4a43-9d7e-9b3b8c8f0c11"},
+        ),
+        2,
+        ("id",),
+        "id_taken",
+    ),
     ("seq that does not follow", case(PROJECT, {**RISK, "seq": 3}), 2, ("seq",), "mismatch"),
     ("seq not an integer", case({**PROJECT, "seq": True}), 1, ("seq",), "value_error"),
-    ("version that does not follow", case(PROJECT, RISK, {**ASSESSED, "version": 3}), 3, ("version",), "mismatch"),
+    (
+        "version that does not follow",
+        case(PROJECT, RISK, {**ASSESSED, "version": 3}),
+        3,
+        ("version",),
+        "mismatch",
+    ),
     ("prev_hash that does not link", case({**PROJECT, "prev_hash": "1" * 64}), 1, ("prev_hash",), "mismatch"),
     ("hash that does not match", case(PROJECT, {**RISK, "hash": "a" * 64}), 2, ("hash",), "mismatch"),
     ("hash not a digest", case({**PROJECT, "hash": "A" * 64}), 1, ("hash",), "value_error"),
-    ("line too long", case(PROJECT, {**RISK, "data": {**RISK["data"], "title": "x" * MAX_LINE_BYTES}}), 2, (), "too_long"),
-    ("the first bad line wins", case(PROJECT, {**RISK, "data": {}}, b"{not json"), 2, ("data", "title"), "missing"),
-    ("a bad hash before a bad event", case(PROJECT, {**RISK, "hash": "a" * 64}, ASSESSED, ASSESSED | {"type": "RiskExploded"}), 2, ("hash",), "mismatch"),
-    ("a bad version before a lifecycle violation", case(PROJECT, {**RISK, "version": 2}, RISK), 2, ("version",), "mismatch"),
-    ("a future recorded_at before malformed JSON", case({**PROJECT, "recorded_at": "2026-02-01T00:00:00Z"}, b"{"), 1, ("recorded_at",), "log_order"),
+    (
+        "line too long",
+        case(PROJECT, {**RISK, "data": {**RISK["data"], "title": "x" * MAX_LINE_BYTES}}),
+        2,
+        (),
+        "too_long",
+    ),
+    (
+        "the first bad line wins",
+        case(PROJECT, {**RISK, "data": {}}, b"{not json"),
+        2,
+        ("data", "title"),
+        "missing",
+    ),
+    (
+        "a bad hash before a bad event",
+        case(PROJECT, {**RISK, "hash": "a" * 64}, ASSESSED, ASSESSED | {"type": "RiskExploded"}),
+        2,
+        ("hash",),
+        "mismatch",
+    ),
+    (
+        "a bad version before a lifecycle violation",
+        case(PROJECT, {**RISK, "version": 2}, RISK),
+        2,
+        ("version",),
+        "mismatch",
+    ),
+    (
+        "a future recorded_at before malformed JSON",
+        case({**PROJECT, "recorded_at": "2026-02-01T00:00:00Z"}, b"{"),
+        1,
+        ("recorded_at",),
+        "log_order",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("text", "line", "loc", "kind"), [case_[1:] for case_ in REFUSALS], ids=[case_[0] for case_ in REFUSALS])
+@pytest.mark.parametrize(
+    ("text", "line", "loc", "kind"), [case_[1:] for case_ in REFUSALS], ids=[case_[0] for case_ in REFUSALS]
+)
 def test_a_bad_line_refuses_the_whole_file_naming_its_line_and_reason(
     ledger: Ledger, text: bytes, line: int, loc: tuple[str | int, ...], kind: str
 ) -> None:
@@ -505,7 +748,9 @@ def test_writers_wait_while_an_import_holds_the_log_and_reads_go_on(ledger: Ledg
     results: dict[str, Any] = {}
     importer = threading.Thread(target=lambda: results.setdefault("import", import_stream(ledger, held)))
     writer = threading.Thread(
-        target=lambda: results.setdefault("write", ledger.record(command("project:OTHER", "ProjectRegistered", "2025-01-11")))
+        target=lambda: results.setdefault(
+            "write", ledger.record(command("project:OTHER", "ProjectRegistered", "2025-01-11"))
+        )
     )
     importer.start()
     assert held.read_first.wait(10)
@@ -547,7 +792,9 @@ def test_the_commands_export_and_import_files_and_standard_streams(
 
     from_stdin = runner.invoke(cli.app, ["import", "-"], input=file.read_bytes(), env=target)
     assert from_stdin.exit_code == 0, from_stdin.output
-    assert f"Imported 3 events; the log is at position 3, head hash {ledger.head_hash(3)}" in from_stdin.stdout
+    assert (
+        f"Imported 3 events; the log is at position 3, head hash {ledger.head_hash(3)}" in from_stdin.stdout
+    )
 
     again = runner.invoke(cli.app, ["import", str(file)], env=target)
     assert again.exit_code == 1

@@ -25,14 +25,19 @@ def _history(ledger: Ledger, risks: int = 30, assessments: int = 5) -> None:
     for n in range(risks):
         commands.append(command(f"risk:R{n}", "RiskIdentified", "2024-02-01", project="KAK"))
         commands += [
-            command(f"risk:R{n}", "RiskAssessed", f"2024-03-{1 + a:02d}", probability=1 + a % 5) for a in range(assessments)
+            command(f"risk:R{n}", "RiskAssessed", f"2024-03-{1 + a:02d}", probability=1 + a % 5)
+            for a in range(assessments)
         ]
-        commands.append(command(f"milestone:KAK/M{n}", "MilestonePlanned", "2024-02-01", baseline_on="2024-06-01"))
+        commands.append(
+            command(f"milestone:KAK/M{n}", "MilestonePlanned", "2024-02-01", baseline_on="2024-06-01")
+        )
     ledger.record_many(commands)
 
 
 def _counts(models: ReadModels) -> dict[str, int]:
-    return {table.name: models.fetch(f"SELECT COUNT(*) AS n FROM {{t}}{table.name}")[0]["n"] for table in TABLES}
+    return {
+        table.name: models.fetch(f"SELECT COUNT(*) AS n FROM {{t}}{table.name}")[0]["n"] for table in TABLES
+    }
 
 
 @pytest.fixture
@@ -71,7 +76,9 @@ def test_a_restarted_runner_resumes_from_its_tracked_position(
         restarted.close()
 
 
-def test_racing_runners_apply_each_event_once(ledger: Ledger, models: ReadModels, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_racing_runners_apply_each_event_once(
+    ledger: Ledger, models: ReadModels, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _history(ledger, risks=60)
     monkeypatch.setattr(runner_module, "BATCH", 37)
     others = [ReadModels(ledger) for _ in range(3)]

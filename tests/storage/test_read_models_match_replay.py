@@ -46,9 +46,21 @@ def _creations() -> list[tuple[str, str, dict[str, Any]]]:
         creations.append((f"project:{key}", "ProjectRegistered", {"organisation": ORGANISATIONS[n % 2]}))
     for key in CASES:
         body, case_no = key.split("/")
-        creations.append((f"board-case:{key}", "BoardCaseRegistered", {"body": body, "case_no": case_no, "refs": ["project:P1"]}))
+        creations.append(
+            (
+                f"board-case:{key}",
+                "BoardCaseRegistered",
+                {"body": body, "case_no": case_no, "refs": ["project:P1"]},
+            )
+        )
     for n, key in enumerate(RISKS):
-        creations.append((f"risk:{key}", "RiskIdentified", {"organisation": ORGANISATIONS[n % 2], "project": PROJECTS[n % 3]}))
+        creations.append(
+            (
+                f"risk:{key}",
+                "RiskIdentified",
+                {"organisation": ORGANISATIONS[n % 2], "project": PROJECTS[n % 3]},
+            )
+        )
     for key in MILESTONES:
         creations.append((f"milestone:{key}", "MilestonePlanned", {"baseline_on": "2024-06-30"}))
     for key in CONTRACTS:
@@ -59,31 +71,72 @@ def _creations() -> list[tuple[str, str, dict[str, Any]]]:
 days = st.integers(0, 700).map(lambda n: (FIRST_DAY + timedelta(days=n)).isoformat())
 
 EVENTS = st.one_of(
-    st.tuples(st.sampled_from(PROJECTS).map("project:{}".format), st.just("ProjectStatusAssessed"),
-              st.fixed_dictionaries({"overall": st.sampled_from(RATINGS), "time": st.sampled_from(RATINGS)})),
-    st.tuples(st.sampled_from(PROJECTS).map("project:{}".format), st.just("ProjectFinancialsReported"),
-              st.fixed_dictionaries({"actual": st.integers(0, 10**6)})),
-    st.tuples(st.sampled_from(PROJECTS).map("project:{}".format), st.just("ProjectCostFrameChanged"),
-              st.fixed_dictionaries({"cost_frame": st.integers(0, 10**7)})),
-    st.tuples(st.sampled_from(PROJECTS).map("project:{}".format), st.just("ProjectPhaseChanged"),
-              st.fixed_dictionaries({"phase": st.sampled_from(["planning", "execution", "closing"])})),
+    st.tuples(
+        st.sampled_from(PROJECTS).map("project:{}".format),
+        st.just("ProjectStatusAssessed"),
+        st.fixed_dictionaries({"overall": st.sampled_from(RATINGS), "time": st.sampled_from(RATINGS)}),
+    ),
+    st.tuples(
+        st.sampled_from(PROJECTS).map("project:{}".format),
+        st.just("ProjectFinancialsReported"),
+        st.fixed_dictionaries({"actual": st.integers(0, 10**6)}),
+    ),
+    st.tuples(
+        st.sampled_from(PROJECTS).map("project:{}".format),
+        st.just("ProjectCostFrameChanged"),
+        st.fixed_dictionaries({"cost_frame": st.integers(0, 10**7)}),
+    ),
+    st.tuples(
+        st.sampled_from(PROJECTS).map("project:{}".format),
+        st.just("ProjectPhaseChanged"),
+        st.fixed_dictionaries({"phase": st.sampled_from(["planning", "execution", "closing"])}),
+    ),
     st.tuples(st.sampled_from(PROJECTS).map("project:{}".format), st.just("ProjectClosed"), st.just({})),
-    st.tuples(st.sampled_from(RISKS).map("risk:{}".format), st.just("RiskAssessed"),
-              st.fixed_dictionaries({"probability": st.integers(1, 5), "consequence": st.integers(1, 5)})),
+    st.tuples(
+        st.sampled_from(RISKS).map("risk:{}".format),
+        st.just("RiskAssessed"),
+        st.fixed_dictionaries({"probability": st.integers(1, 5), "consequence": st.integers(1, 5)}),
+    ),
     st.tuples(st.sampled_from(RISKS).map("risk:{}".format), st.just("RiskClosed"), st.just({})),
     st.tuples(st.sampled_from(RISKS).map("risk:{}".format), st.just("RiskReopened"), st.just({})),
-    st.tuples(st.sampled_from(MILESTONES).map("milestone:{}".format), st.just("MilestoneForecastChanged"),
-              st.fixed_dictionaries({"forecast_on": days})),
-    st.tuples(st.sampled_from(MILESTONES).map("milestone:{}".format), st.just("MilestoneRebaselined"),
-              st.fixed_dictionaries({"baseline_on": days, "decision_ref": st.sampled_from(CASES)})),
-    st.tuples(st.sampled_from(MILESTONES).map("milestone:{}".format), st.just("MilestoneAchieved"), st.just({})),
-    st.tuples(st.sampled_from(MILESTONES).map("milestone:{}".format), st.just("MilestoneCancelled"), st.just({})),
-    st.tuples(st.sampled_from(CONTRACTS).map("contract:{}".format), st.just("ContractAmended"),
-              st.fixed_dictionaries({"amendment_no": st.integers(1, 6)})),
-    st.tuples(st.sampled_from(CASES).map("board-case:{}".format), st.just("BoardDecisionRecorded"),
-              st.fixed_dictionaries({"decided_on": days, "refs": st.lists(st.sampled_from(["project:P2", "risk:R1", "board-case:B/1-2024"]), max_size=2)})),
-    st.tuples(st.sampled_from(CASES).map("board-case:{}".format), st.just("BoardDecisionSuperseded"),
-              st.fixed_dictionaries({"by": st.sampled_from(CASES)})),
+    st.tuples(
+        st.sampled_from(MILESTONES).map("milestone:{}".format),
+        st.just("MilestoneForecastChanged"),
+        st.fixed_dictionaries({"forecast_on": days}),
+    ),
+    st.tuples(
+        st.sampled_from(MILESTONES).map("milestone:{}".format),
+        st.just("MilestoneRebaselined"),
+        st.fixed_dictionaries({"baseline_on": days, "decision_ref": st.sampled_from(CASES)}),
+    ),
+    st.tuples(
+        st.sampled_from(MILESTONES).map("milestone:{}".format), st.just("MilestoneAchieved"), st.just({})
+    ),
+    st.tuples(
+        st.sampled_from(MILESTONES).map("milestone:{}".format), st.just("MilestoneCancelled"), st.just({})
+    ),
+    st.tuples(
+        st.sampled_from(CONTRACTS).map("contract:{}".format),
+        st.just("ContractAmended"),
+        st.fixed_dictionaries({"amendment_no": st.integers(1, 6)}),
+    ),
+    st.tuples(
+        st.sampled_from(CASES).map("board-case:{}".format),
+        st.just("BoardDecisionRecorded"),
+        st.fixed_dictionaries(
+            {
+                "decided_on": days,
+                "refs": st.lists(
+                    st.sampled_from(["project:P2", "risk:R1", "board-case:B/1-2024"]), max_size=2
+                ),
+            }
+        ),
+    ),
+    st.tuples(
+        st.sampled_from(CASES).map("board-case:{}".format),
+        st.just("BoardDecisionSuperseded"),
+        st.fixed_dictionaries({"by": st.sampled_from(CASES)}),
+    ),
 )
 
 
@@ -105,12 +158,18 @@ def histories(draw: st.DrawFn) -> list[Command]:
     return commands
 
 
-def _command(subject: str, type_: str, fields: dict[str, Any], recorded: datetime, effective: date) -> Command:
+def _command(
+    subject: str, type_: str, fields: dict[str, Any], recorded: datetime, effective: date
+) -> Command:
     data = {**VALID_FIELDS[type_], **fields}
     if type_ == "MilestoneAchieved":
         data["achieved_on"] = effective.isoformat()
     return Command(
-        SubjectKey.parse(subject), type_, data, effective_on=effective.isoformat(), recorded_at=format_instant(recorded),
+        SubjectKey.parse(subject),
+        type_,
+        data,
+        effective_on=effective.isoformat(),
+        recorded_at=format_instant(recorded),
         actor="kak-lead" if subject.startswith(("project", "milestone")) else "sekretariat",
     )
 
@@ -154,7 +213,11 @@ def recorded_history(
 PROBES = settings(
     max_examples=8,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
 )
 
 
@@ -163,7 +226,9 @@ def _known_ats(data: st.DataObject, envelopes: list[dict[str, Any]]) -> list[str
     picks: list[str | None] = [None]
     for _ in range(3):
         instant = parse_instant(data.draw(st.sampled_from(instants)))
-        picks.append(format_instant(instant + data.draw(st.sampled_from([timedelta(0), timedelta(microseconds=-1)]))))
+        picks.append(
+            format_instant(instant + data.draw(st.sampled_from([timedelta(0), timedelta(microseconds=-1)])))
+        )
     picks.append(data.draw(st.sampled_from(instants))[:10])  # a date: the end of that Oslo day
     return picks
 
@@ -179,13 +244,17 @@ def _subset(answer: dict[str, Any], expected: dict[str, Any]) -> dict[str, Any]:
 
 @PROBES
 @given(history=histories(), data=st.data())
-def test_tertial_snapshots_equal_the_naive_replay(recorded_history: Any, history: list[Command], data: st.DataObject) -> None:
+def test_tertial_snapshots_equal_the_naive_replay(
+    recorded_history: Any, history: list[Command], data: st.DataObject
+) -> None:
     with recorded_history(history) as (client, headers, ledger):
         envelopes = list(ledger.envelopes())
         for known_at in _known_ats(data, envelopes):
             tertial = data.draw(st.sampled_from(TERTIALS))
             organisation = data.draw(st.sampled_from([None, *ORGANISATIONS]))
-            params = {k: v for k, v in {"known_at": known_at, "organisation": organisation}.items() if v is not None}
+            params = {
+                k: v for k, v in {"known_at": known_at, "organisation": organisation}.items() if v is not None
+            }
             response = client.get(f"/tertials/{tertial}", params=params, headers=headers)
             assert response.status_code == 200, response.json()
             answer = response.json()
@@ -197,7 +266,9 @@ def test_tertial_snapshots_equal_the_naive_replay(recorded_history: Any, history
 
 @PROBES
 @given(history=histories(), data=st.data())
-def test_status_equals_the_naive_replay(recorded_history: Any, history: list[Command], data: st.DataObject) -> None:
+def test_status_equals_the_naive_replay(
+    recorded_history: Any, history: list[Command], data: st.DataObject
+) -> None:
     with recorded_history(history) as (client, headers, ledger):
         envelopes = list(ledger.envelopes())
         for known_at in _known_ats(data, envelopes):
@@ -212,7 +283,9 @@ def test_status_equals_the_naive_replay(recorded_history: Any, history: list[Com
 
 @PROBES
 @given(history=histories(), data=st.data())
-def test_reconstructions_equal_the_naive_replay(recorded_history: Any, history: list[Command], data: st.DataObject) -> None:
+def test_reconstructions_equal_the_naive_replay(
+    recorded_history: Any, history: list[Command], data: st.DataObject
+) -> None:
     with recorded_history(history) as (client, headers, ledger):
         envelopes = list(ledger.envelopes())
         today = ledger.today().isoformat()
@@ -240,7 +313,9 @@ def _end_of_day(day: str | None) -> str:
 
 @PROBES
 @given(history=histories(), data=st.data())
-def test_audit_pages_equal_the_filtered_log(recorded_history: Any, history: list[Command], data: st.DataObject) -> None:
+def test_audit_pages_equal_the_filtered_log(
+    recorded_history: Any, history: list[Command], data: st.DataObject
+) -> None:
     with recorded_history(history) as (client, headers, ledger):
         envelopes = list(ledger.envelopes())
         instants = [e["recorded_at"] for e in envelopes]

@@ -36,7 +36,9 @@ class Database:
             parts = urlsplit(url)
             query = dict(parse_qsl(parts.query))
             schema = query.pop("schema")
-            self.connection = psycopg.connect(urlunsplit(parts._replace(query=urlencode(query))), autocommit=True)
+            self.connection = psycopg.connect(
+                urlunsplit(parts._replace(query=urlencode(query))), autocommit=True
+            )
             self.connection.execute(f'SET search_path TO "{schema}"')
             self.key = "notification_id"
 
@@ -54,7 +56,9 @@ class Database:
         return int(self.run("SELECT notification_id FROM {log} WHERE seq = ?", (seq,))[0][0])
 
     def state(self, seq: int) -> bytes:
-        return bytes(self.run("SELECT state FROM {events} WHERE {key} = ?", (self.notification_id(seq),))[0][0])
+        return bytes(
+            self.run("SELECT state FROM {events} WHERE {key} = ?", (self.notification_id(seq),))[0][0]
+        )
 
     def set_state(self, seq: int, state: bytes) -> None:
         self.run("UPDATE {events} SET state = ? WHERE {key} = ?", (state, self.notification_id(seq)))
@@ -93,7 +97,9 @@ def database(ledger: Ledger, store_url: str, history: list[dict[str, Any]]) -> I
     opened.close()
 
 
-def test_an_untouched_log_verifies_and_agrees_with_the_head(ledger: Ledger, history: list[dict[str, Any]]) -> None:
+def test_an_untouched_log_verifies_and_agrees_with_the_head(
+    ledger: Ledger, history: list[dict[str, Any]]
+) -> None:
     result = verify(ledger)
 
     assert result.as_dict() == {
@@ -107,7 +113,13 @@ def test_an_untouched_log_verifies_and_agrees_with_the_head(ledger: Ledger, hist
 
 
 def test_an_empty_log_verifies(ledger: Ledger) -> None:
-    assert verify(ledger).as_dict() == {"ok": True, "checked": 0, "head_hash": ZERO_HASH, "broken_at": None, "reason": None}
+    assert verify(ledger).as_dict() == {
+        "ok": True,
+        "checked": 0,
+        "head_hash": ZERO_HASH,
+        "broken_at": None,
+        "reason": None,
+    }
 
 
 def test_one_changed_byte_in_a_stored_state_breaks_the_chain_at_its_event(
@@ -159,7 +171,9 @@ def test_a_changed_log_column_breaks_the_chain_at_its_event(
     assert (result.ok, result.broken_at, result.checked) == (False, 3, 2), result.reason
 
 
-def test_a_changed_version_of_a_stored_event_breaks_the_chain_at_its_event(ledger: Ledger, database: Database) -> None:
+def test_a_changed_version_of_a_stored_event_breaks_the_chain_at_its_event(
+    ledger: Ledger, database: Database
+) -> None:
     database.run("UPDATE {events} SET originator_version = 7 WHERE {key} = ?", (database.notification_id(5),))
 
     assert (verify(ledger).ok, verify(ledger).broken_at) == (False, 5)
@@ -264,7 +278,10 @@ def test_a_rewritten_history_with_a_recomputed_chain_is_caught_by_the_filed_head
         fields = {**envelope, "prev_hash": prev_hash}
         fields.pop("hash")
         prev_hash = event_hash(fields)
-        database.run("UPDATE {log} SET prev_hash = ?, hash = ? WHERE seq = ?", (fields["prev_hash"], prev_hash, envelope["seq"]))
+        database.run(
+            "UPDATE {log} SET prev_hash = ?, hash = ? WHERE seq = ?",
+            (fields["prev_hash"], prev_hash, envelope["seq"]),
+        )
 
     assert verify(ledger).ok  # the chain alone cannot tell
     filed = verify(ledger, position=filed_position, expected_hash=filed_hash)
@@ -305,7 +322,12 @@ def test_a_filed_head_still_matches_an_untouched_log(ledger: Ledger, history: li
 def test_a_filed_head_does_not_match_a_wrong_hash(ledger: Ledger, history: list[dict[str, Any]]) -> None:
     result = verify(ledger, position=5, expected_hash=history[5]["hash"])
 
-    assert (result.ok, result.checked, result.head_hash, result.broken_at) == (False, 5, history[4]["hash"], None)
+    assert (result.ok, result.checked, result.head_hash, result.broken_at) == (
+        False,
+        5,
+        history[4]["hash"],
+        None,
+    )
     assert result.reason
 
 
@@ -316,7 +338,9 @@ def test_a_position_beyond_the_log_is_not_ok(ledger: Ledger, history: list[dict[
     assert "missing" in (result.reason or "")
 
 
-def test_verifying_a_prefix_ignores_damage_after_it(ledger: Ledger, database: Database, history: list[dict[str, Any]]) -> None:
+def test_verifying_a_prefix_ignores_damage_after_it(
+    ledger: Ledger, database: Database, history: list[dict[str, Any]]
+) -> None:
     database.run("UPDATE {log} SET actor = 'mallory' WHERE seq = 7")
 
     assert verify(ledger, position=6, expected_hash=history[5]["hash"]).ok
@@ -343,7 +367,11 @@ def test_the_verify_command_checks_a_filed_head(store_url: str, history: list[di
     runner = CliRunner()
     environment = {"GOVERNANCE_DATABASE_URL": store_url}
 
-    filed = runner.invoke(cli.app, ["verify", "--position", "4", "--hash", history[3]["hash"]], env=environment)
-    other = runner.invoke(cli.app, ["verify", "--position", "4", "--hash", history[4]["hash"]], env=environment)
+    filed = runner.invoke(
+        cli.app, ["verify", "--position", "4", "--hash", history[3]["hash"]], env=environment
+    )
+    other = runner.invoke(
+        cli.app, ["verify", "--position", "4", "--hash", history[4]["hash"]], env=environment
+    )
 
     assert (filed.exit_code, other.exit_code) == (0, 1)

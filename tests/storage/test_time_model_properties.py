@@ -108,7 +108,9 @@ def test_a_read_sees_nothing_recorded_after_known_at_or_effective_after_as_of(
         assert answer == expected
         if answer is not None:
             assert answer["version"] == sum(
-                1 for e in envelopes if e["subject"] == str(subject) and parse_instant(e["recorded_at"]) <= moment
+                1
+                for e in envelopes
+                if e["subject"] == str(subject) and parse_instant(e["recorded_at"]) <= moment
             )
             assert answer["created_on"] <= as_of
 
@@ -131,7 +133,9 @@ def test_recording_order_of_independent_backdated_events_changes_no_answer(
         assert all(record_all(ledger, commands))
         subjects.append(subject)
 
-    probe_days = sorted({created_on, *(day for day, _, _ in events), *(day + timedelta(days=1) for day, _, _ in events)})
+    probe_days = sorted(
+        {created_on, *(day for day, _, _ in events), *(day + timedelta(days=1) for day, _, _ in events)}
+    )
     for as_of in probe_days:
         first, second = (ledger.subject(subject, as_of=as_of) for subject in subjects)
         assert first is not None and second is not None

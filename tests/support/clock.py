@@ -6,7 +6,11 @@ from datetime import UTC, datetime, timedelta
 class FakeClock:
     """A clock that moves forward by `step` each time it is read."""
 
-    def __init__(self, start: datetime = datetime(2026, 1, 15, 9, 0, tzinfo=UTC), step: timedelta = timedelta(seconds=1)):
+    def __init__(
+        self,
+        start: datetime = datetime(2026, 1, 15, 9, 0, tzinfo=UTC),
+        step: timedelta = timedelta(seconds=1),
+    ):
         self.now = start
         self.step = step
 

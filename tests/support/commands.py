@@ -26,8 +26,17 @@ VALID_FIELDS: dict[str, dict[str, Any]] = {
         "benefits": "green",
         "measures": ["Tett oppfølging av leverandør"],
     },
-    "ProjectFinancialsReported": {"phase_budget": 120_000_000, "forecast": 118_000_000, "actual": 64_000_000, "earned_value": 60_000_000},
-    "ProjectCostFrameChanged": {"cost_frame": 450_000_000, "steering_frame": 400_000_000, "reason": "Styrevedtak"},
+    "ProjectFinancialsReported": {
+        "phase_budget": 120_000_000,
+        "forecast": 118_000_000,
+        "actual": 64_000_000,
+        "earned_value": 60_000_000,
+    },
+    "ProjectCostFrameChanged": {
+        "cost_frame": 450_000_000,
+        "steering_frame": 400_000_000,
+        "reason": "Styrevedtak",
+    },
     "ProjectClosed": {"summary": "Prosjektet er avsluttet"},
     "MilestonePlanned": {"name": "Delleveranse 1", "kind": "delivery", "baseline_on": "2025-06-01"},
     "MilestoneForecastChanged": {"forecast_on": "2025-07-01", "reason": "Forsinket leveranse"},
@@ -63,7 +72,11 @@ VALID_FIELDS: dict[str, dict[str, Any]] = {
     "ContractDisputeResolved": {"resolution": "Forlik"},
     "ContractTerminated": {"reason": "Kontrakten er avsluttet"},
     "BoardCaseRegistered": {"title": "Tertialrapport 2 2025", "meeting_on": "2025-09-10", "refs": []},
-    "BoardDecisionRecorded": {"decided_on": "2025-09-10", "text": "Styret tar rapporten til orientering", "refs": []},
+    "BoardDecisionRecorded": {
+        "decided_on": "2025-09-10",
+        "text": "Styret tar rapporten til orientering",
+        "refs": [],
+    },
     "BoardDecisionSuperseded": {"reason": "Nytt vedtak"},
 }
 

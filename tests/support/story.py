@@ -12,7 +12,11 @@ from api.examples import EXAMPLES
 STORY: list[tuple[str, str, dict[str, Any]]] = [
     ("/projects", "ProjectRegistered", {**EXAMPLES["ProjectRegistered"]}),
     ("/board-cases", "BoardCaseRegistered", {**EXAMPLES["BoardCaseRegistered"], "refs": ["project:KAK"]}),
-    ("/board-cases", "BoardCaseRegistered", {**EXAMPLES["BoardCaseRegistered"], "case_no": "31-2025", "refs": [], "effective_on": "2025-10-01"}),
+    (
+        "/board-cases",
+        "BoardCaseRegistered",
+        {**EXAMPLES["BoardCaseRegistered"], "case_no": "31-2025", "refs": [], "effective_on": "2025-10-01"},
+    ),
     ("/projects/KAK/phase", "ProjectPhaseChanged", EXAMPLES["ProjectPhaseChanged"]),
     ("/projects/KAK/status", "ProjectStatusAssessed", EXAMPLES["ProjectStatusAssessed"]),
     ("/projects/KAK/financials", "ProjectFinancialsReported", EXAMPLES["ProjectFinancialsReported"]),
@@ -23,7 +27,11 @@ STORY: list[tuple[str, str, dict[str, Any]]] = [
     ("/contracts", "ContractSigned", EXAMPLES["ContractSigned"]),
     ("/contracts/KAK-FREQUENTIS/disputes", "ContractDisputeRaised", EXAMPLES["ContractDisputeRaised"]),
     ("/contracts/KAK-FREQUENTIS/amendments", "ContractAmended", EXAMPLES["ContractAmended"]),
-    ("/contracts/KAK-FREQUENTIS/dispute-resolution", "ContractDisputeResolved", EXAMPLES["ContractDisputeResolved"]),
+    (
+        "/contracts/KAK-FREQUENTIS/dispute-resolution",
+        "ContractDisputeResolved",
+        EXAMPLES["ContractDisputeResolved"],
+    ),
     ("/milestones/KAK/DM1/forecast", "MilestoneForecastChanged", EXAMPLES["MilestoneForecastChanged"]),
     ("/milestones/KAK/DM2/rebaseline", "MilestoneRebaselined", EXAMPLES["MilestoneRebaselined"]),
     ("/milestones/KAK/DM1/achieved", "MilestoneAchieved", EXAMPLES["MilestoneAchieved"]),
@@ -32,12 +40,24 @@ STORY: list[tuple[str, str, dict[str, Any]]] = [
     ("/risks", "RiskIdentified", {**EXAMPLES["RiskIdentified"], "key": "OR-631"}),
     ("/risks/OR-821/assessments", "RiskAssessed", EXAMPLES["RiskAssessed"]),
     ("/risks/OR-821/mitigations", "MitigationAdded", EXAMPLES["MitigationAdded"]),
-    ("/risks/OR-821/mitigations/T1/complete", "MitigationCompleted", {"note": "Satt i produksjon", "effective_on": "2025-10-24"}),
+    (
+        "/risks/OR-821/mitigations/T1/complete",
+        "MitigationCompleted",
+        {"note": "Satt i produksjon", "effective_on": "2025-10-24"},
+    ),
     ("/risks/OR-631/close", "RiskClosed", EXAMPLES["RiskClosed"]),
     ("/risks/OR-631/reopen", "RiskReopened", {"reason": "Aktuell igjen", "effective_on": "2025-12-20"}),
     ("/board-cases/HDO/27-2025/decision", "BoardDecisionRecorded", EXAMPLES["BoardDecisionRecorded"]),
-    ("/board-cases/HDO/27-2025/supersede", "BoardDecisionSuperseded", {**EXAMPLES["BoardDecisionSuperseded"], "by": "HDO/31-2025"}),
-    ("/contracts/KAK-FREQUENTIS/terminate", "ContractTerminated", {"reason": "Oppfylt", "effective_on": "2025-12-31"}),
+    (
+        "/board-cases/HDO/27-2025/supersede",
+        "BoardDecisionSuperseded",
+        {**EXAMPLES["BoardDecisionSuperseded"], "by": "HDO/31-2025"},
+    ),
+    (
+        "/contracts/KAK-FREQUENTIS/terminate",
+        "ContractTerminated",
+        {"reason": "Oppfylt", "effective_on": "2025-12-31"},
+    ),
     ("/projects/KAK/close", "ProjectClosed", {"summary": "Avsluttet", "effective_on": "2025-12-31"}),
 ]
 

@@ -28,14 +28,24 @@ REFERENCED_RISK = "R-OTHER"
 
 def seed_references() -> list[Command]:
     return [
-        Command(SubjectKey.parse(f"project:{REFERENCED_PROJECT}"), "ProjectRegistered", VALID_FIELDS["ProjectRegistered"], "2023-06-01"),
+        Command(
+            SubjectKey.parse(f"project:{REFERENCED_PROJECT}"),
+            "ProjectRegistered",
+            VALID_FIELDS["ProjectRegistered"],
+            "2023-06-01",
+        ),
         Command(
             SubjectKey.parse(f"board-case:{REFERENCED_CASE}"),
             "BoardCaseRegistered",
             {**VALID_FIELDS["BoardCaseRegistered"], "body": "B", "case_no": "0"},
             "2023-06-01",
         ),
-        Command(SubjectKey.parse(f"risk:{REFERENCED_RISK}"), "RiskIdentified", VALID_FIELDS["RiskIdentified"], "2023-06-01"),
+        Command(
+            SubjectKey.parse(f"risk:{REFERENCED_RISK}"),
+            "RiskIdentified",
+            VALID_FIELDS["RiskIdentified"],
+            "2023-06-01",
+        ),
     ]
 
 

@@ -34,6 +34,7 @@ class ImportAnswer(BaseModel):
     position: int
     head_hash: str
 
+
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
 """An import body up to this size is held in memory while it is checked, a larger one
 in a temporary file: the append lock is never held while a client is still sending."""
@@ -50,11 +51,15 @@ def verify_chain(
     user: LogReader,
     ledger: LedgerDep,
     position: Annotated[
-        int | None, Query(ge=0, description="Check only the first `position` events (a filed head's position)")
+        int | None,
+        Query(ge=0, description="Check only the first `position` events (a filed head's position)"),
     ] = None,
     hash: Annotated[
         str | None,
-        Query(pattern="^[0-9a-fA-F]{64}$", description="The head hash the first `position` events must still end in"),
+        Query(
+            pattern="^[0-9a-fA-F]{64}$",
+            description="The head hash the first `position` events must still end in",
+        ),
     ] = None,
 ) -> OrjsonResponse:
     """Recompute the integrity chain: `{ok, checked, head_hash, broken_at, reason}`, where
@@ -68,7 +73,10 @@ def verify_chain(
 @router.get(
     "/events.jsonl",
     response_class=StreamingResponse,
-    responses={**READ_PROBLEMS, 200: {"content": {MEDIA_TYPE: {}}, "description": "One §7 event per line, in log order"}},
+    responses={
+        **READ_PROBLEMS,
+        200: {"content": {MEDIA_TYPE: {}}, "description": "One §7 event per line, in log order"},
+    },
 )
 def export_events(user: LogReader, ledger: LedgerDep) -> StreamingResponse:
     """The whole log as it stands when the request arrives, one §7 event per line."""
@@ -112,6 +120,10 @@ async def import_events(request: Request, user: Admin, ledger: LedgerDep) -> Res
 
 def refused(refusal: ImportRefused) -> ProblemResponse:
     """A refused file: `line` and `reason` at the top level and as `errors[0]`."""
-    located: dict[str, Any] = field_error(("body", f"line {refusal.line}", *refusal.loc), refusal.msg, refusal.type)
+    located: dict[str, Any] = field_error(
+        ("body", f"line {refusal.line}", *refusal.loc), refusal.msg, refusal.type
+    )
     located |= {"line": refusal.line, "reason": refusal.reason}
-    return problem(422, refusal.title, refusal.detail, errors=[located], line=refusal.line, reason=refusal.reason)
+    return problem(
+        422, refusal.title, refusal.detail, errors=[located], line=refusal.line, reason=refusal.reason
+    )

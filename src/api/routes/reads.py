@@ -62,14 +62,18 @@ def read_tertial(
     tertial: str,
     at: At,
     user: CurrentUser,
-    organisation: Annotated[str | None, Query(description="Only this organisation's projects and risks")] = None,
+    organisation: Annotated[
+        str | None, Query(description="Only this organisation's projects and risks")
+    ] = None,
 ) -> OrjsonResponse:
     """The tertial snapshot: the state at the period's end as known at `known_at`."""
     try:
         period = Tertial.parse(tertial)
     except TimeFormatError as error:
         raise InvalidQuery("tertial", str(error)) from None
-    return OrjsonResponse(tertial_report(read_models(request), period, known_at=at.known_at, organisation=organisation))
+    return OrjsonResponse(
+        tertial_report(read_models(request), period, known_at=at.known_at, organisation=organisation)
+    )
 
 
 @router.get("/board-cases/{body}/{case_no}/reconstruction", responses=READ_PROBLEMS)
@@ -81,7 +85,9 @@ def reconstruct_decision(
     case = subject_in_path("board-case", body, case_no)
     models = read_models(request)
     position = position_for(ledger, models, at)
-    answer = reconstruction(ledger, models, case, today=oslo_day(ledger.clock()), known_at=at.cut, position=position)
+    answer = reconstruction(
+        ledger, models, case, today=oslo_day(ledger.clock()), known_at=at.cut, position=position
+    )
     if answer is None:
         raise SubjectNotFound(str(case))
     return OrjsonResponse(answer)

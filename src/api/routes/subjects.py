@@ -53,7 +53,9 @@ def read_milestone(project: str, key: str, at: At, user: CurrentUser, ledger: Le
 
 
 @router.get("/milestones/{project}/{key}/history", response_model=list[Envelope], **READ)
-def read_milestone_history(project: str, key: str, at: At, user: CurrentUser, ledger: LedgerDep) -> OrjsonResponse:
+def read_milestone_history(
+    project: str, key: str, at: At, user: CurrentUser, ledger: LedgerDep
+) -> OrjsonResponse:
     return history(ledger, subject_in_path("milestone", project, key), at)
 
 
@@ -83,5 +85,7 @@ def read_board_case(body: str, case_no: str, at: At, user: CurrentUser, ledger: 
 
 
 @router.get("/board-cases/{body}/{case_no}/history", response_model=list[Envelope], **READ)
-def read_board_case_history(body: str, case_no: str, at: At, user: CurrentUser, ledger: LedgerDep) -> OrjsonResponse:
+def read_board_case_history(
+    body: str, case_no: str, at: At, user: CurrentUser, ledger: LedgerDep
+) -> OrjsonResponse:
     return history(ledger, subject_in_path("board-case", body, case_no), at)

@@ -113,7 +113,9 @@ class Contract(Aggregate):
 
         def change(self, contract: ContractState) -> None:
             if self.amendment_no in contract.amendments:
-                raise LifecycleViolation("", f"amendment {self.amendment_no} is already used on this contract")
+                raise LifecycleViolation(
+                    "", f"amendment {self.amendment_no} is already used on this contract"
+                )
             contract.amendments[self.amendment_no] = Amendment(
                 amendment_no=self.amendment_no,
                 kind=self.kind,

@@ -180,7 +180,9 @@ class Risk(Aggregate):
 
         def evolve(self, risk: RiskState) -> RiskState:
             if risk.open:
-                raise LifecycleViolation("", f"the risk is open on {self.effective_on}, so it cannot be reopened")
+                raise LifecycleViolation(
+                    "", f"the risk is open on {self.effective_on}, so it cannot be reopened"
+                )
             risk.open = True
             risk.closed_on = None
             risk.merged_into = None

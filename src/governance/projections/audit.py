@@ -69,7 +69,9 @@ def audit_page(
     after = decode_cursor(cursor) if cursor else 0
     conditions, params = audit_filter.conditions()
     conditions = ["l.seq > ?", "l.seq <= ?", *conditions]
-    statement = "SELECT " + ledger.log.ROW_COLUMNS + " WHERE " + " AND ".join(conditions) + " ORDER BY l.seq LIMIT ?"
+    statement = (
+        "SELECT " + ledger.log.ROW_COLUMNS + " WHERE " + " AND ".join(conditions) + " ORDER BY l.seq LIMIT ?"
+    )
     rows = ledger.log.fetch(statement, (after, position, *params, limit + 1))
     decode = ledger.mapper.decode_state  # type: ignore[attr-defined]
     items = [LogRow.from_row(row).envelope(decode) for row in rows[:limit]]

@@ -31,7 +31,9 @@ TABLES = (
         ("subject", "by_case", "eff", "seq"),
         "CREATE TABLE IF NOT EXISTS {t}rm_supersessions (subject {text} NOT NULL, by_case {text} NOT NULL,"
         " eff {text} NOT NULL, seq BIGINT NOT NULL)",
-        ("CREATE INDEX IF NOT EXISTS rm_supersessions_by_subject ON {t}rm_supersessions (subject, eff, seq)",),
+        (
+            "CREATE INDEX IF NOT EXISTS rm_supersessions_by_subject ON {t}rm_supersessions (subject, eff, seq)",
+        ),
     ),
     Table(
         "rm_citations",
@@ -43,7 +45,12 @@ TABLES = (
 
 
 def _registered(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
-    return [("rm_board_cases", (subject, s["body"], s["case_no"], s["title"], s["meeting_on"], s["effective_on"], seq))]
+    return [
+        (
+            "rm_board_cases",
+            (subject, s["body"], s["case_no"], s["title"], s["meeting_on"], s["effective_on"], seq),
+        )
+    ]
 
 
 def _decided(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
@@ -63,7 +70,9 @@ HANDLERS: dict[str, Handler] = {
 
 
 CITING_TYPES = frozenset(
-    name for name, event_class in EVENT_TYPES.items() if set(event_class.model_fields) & {"decision_ref", "by", "refs"}
+    name
+    for name, event_class in EVENT_TYPES.items()
+    if set(event_class.model_fields) & {"decision_ref", "by", "refs"}
 )
 """The event types with a `decision_ref`, `by` or `refs` field."""
 
@@ -90,4 +99,6 @@ RECENT_DECISIONS = (
 """The latest decisions by `as_of`; a decision is superseded by the first supersession of
 its case after it in effective order (that one supersedes every decision then in force)."""
 
-CITING = "SELECT c.seq FROM {t}rm_citations c WHERE c.case_key = :case_key AND c.seq <= :position ORDER BY c.seq"
+CITING = (
+    "SELECT c.seq FROM {t}rm_citations c WHERE c.case_key = :case_key AND c.seq <= :position ORDER BY c.seq"
+)

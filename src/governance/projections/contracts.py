@@ -22,13 +22,26 @@ TABLES = (
         "CREATE TABLE IF NOT EXISTS {t}rm_contract_facts (subject {text} NOT NULL, kind {text} NOT NULL,"
         " eff {text} NOT NULL, seq BIGINT NOT NULL, open INTEGER)",
         (
-            ("CREATE INDEX IF NOT EXISTS rm_contract_facts_by_subject"
-            " ON {t}rm_contract_facts (subject, kind, eff, seq, open)"),
+            (
+                "CREATE INDEX IF NOT EXISTS rm_contract_facts_by_subject"
+                " ON {t}rm_contract_facts (subject, kind, eff, seq, open)"
+            ),
         ),
     ),
     Table(
         "rm_amendments",
-        ("subject", "contract", "amendment_no", "kind", "title", "summary", "value_change", "affected", "eff", "seq"),
+        (
+            "subject",
+            "contract",
+            "amendment_no",
+            "kind",
+            "title",
+            "summary",
+            "value_change",
+            "affected",
+            "eff",
+            "seq",
+        ),
         "CREATE TABLE IF NOT EXISTS {t}rm_amendments (subject {text} NOT NULL, contract {text} NOT NULL,"
         " amendment_no BIGINT NOT NULL, kind TEXT NOT NULL, title TEXT NOT NULL, summary TEXT NOT NULL,"
         " value_change BIGINT, affected TEXT NOT NULL, eff {text} NOT NULL, seq BIGINT NOT NULL)",
@@ -42,17 +55,43 @@ TABLES = (
 
 
 def _signed(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
-    return [("rm_contracts", (
-        subject, subject.partition(":")[2], s["title"], s["supplier"], s["customer"], s["signed_on"], s.get("value"),
-        s.get("project"), s["effective_on"], seq,
-    ))]
+    return [
+        (
+            "rm_contracts",
+            (
+                subject,
+                subject.partition(":")[2],
+                s["title"],
+                s["supplier"],
+                s["customer"],
+                s["signed_on"],
+                s.get("value"),
+                s.get("project"),
+                s["effective_on"],
+                seq,
+            ),
+        )
+    ]
 
 
 def _amended(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
-    return [("rm_amendments", (
-        subject, subject.partition(":")[2], s["amendment_no"], s["kind"], s["title"], s["summary"], s.get("value_change"),
-        orjson.dumps(s["affected_milestones"]).decode(), s["effective_on"], seq,
-    ))]
+    return [
+        (
+            "rm_amendments",
+            (
+                subject,
+                subject.partition(":")[2],
+                s["amendment_no"],
+                s["kind"],
+                s["title"],
+                s["summary"],
+                s.get("value_change"),
+                orjson.dumps(s["affected_milestones"]).decode(),
+                s["effective_on"],
+                seq,
+            ),
+        )
+    ]
 
 
 def _fact(kind: str, open_: int | None) -> Handler:

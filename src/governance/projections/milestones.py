@@ -22,8 +22,10 @@ TABLES = (
         "CREATE TABLE IF NOT EXISTS {t}rm_milestone_facts (subject {text} NOT NULL, kind {text} NOT NULL,"
         " eff {text} NOT NULL, seq BIGINT NOT NULL, day {text} NOT NULL, detail TEXT)",
         (
-            ("CREATE INDEX IF NOT EXISTS rm_milestone_facts_by_subject"
-            " ON {t}rm_milestone_facts (subject, kind, eff, seq, day, detail)"),
+            (
+                "CREATE INDEX IF NOT EXISTS rm_milestone_facts_by_subject"
+                " ON {t}rm_milestone_facts (subject, kind, eff, seq, day, detail)"
+            ),
             "CREATE INDEX IF NOT EXISTS rm_milestone_facts_by_day ON {t}rm_milestone_facts (kind, day)",
             "CREATE INDEX IF NOT EXISTS rm_milestone_facts_by_eff ON {t}rm_milestone_facts (kind, eff)",
         ),

@@ -22,8 +22,10 @@ TABLES = (
         "CREATE TABLE IF NOT EXISTS {t}rm_project_facts (subject {text} NOT NULL, kind {text} NOT NULL,"
         " eff {text} NOT NULL, seq BIGINT NOT NULL, phase TEXT)",
         (
-            ("CREATE INDEX IF NOT EXISTS rm_project_facts_by_subject"
-            " ON {t}rm_project_facts (subject, kind, eff, seq, phase)"),
+            (
+                "CREATE INDEX IF NOT EXISTS rm_project_facts_by_subject"
+                " ON {t}rm_project_facts (subject, kind, eff, seq, phase)"
+            ),
         ),
     ),
 )
@@ -35,10 +37,22 @@ STATUS_FIELDS = (*STATUS_DIMENSIONS, "comment", "deviation", "consequence_note",
 
 
 def _registered(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
-    return [("rm_projects", (
-        subject, subject.partition(":")[2], s["name"], s["organisation"], s["owner"], s.get("purpose"), s["phase"],
-        s["effective_on"], seq,
-    ))]
+    return [
+        (
+            "rm_projects",
+            (
+                subject,
+                subject.partition(":")[2],
+                s["name"],
+                s["organisation"],
+                s["owner"],
+                s.get("purpose"),
+                s["phase"],
+                s["effective_on"],
+                seq,
+            ),
+        )
+    ]
 
 
 def _fact(kind: str) -> Handler:
@@ -115,7 +129,9 @@ class ProjectRow:
     @staticmethod
     def seqs(rows: list[Any]) -> set[int]:
         """The events whose figures these rows show."""
-        return {latest.seq for row in rows for name in FIGURES if (latest := Latest.of(row[name])) is not None}
+        return {
+            latest.seq for row in rows for name in FIGURES if (latest := Latest.of(row[name])) is not None
+        }
 
     def status(self, name: str = "status") -> dict[str, Any] | None:
         latest = Latest.of(self.row[name])

@@ -19,7 +19,13 @@ from governance.timemodel import end_of_oslo_day
 
 
 def reconstruction(
-    ledger: Ledger, models: ReadModels, case: SubjectKey, *, today: date, known_at: datetime | None, position: int
+    ledger: Ledger,
+    models: ReadModels,
+    case: SubjectKey,
+    *,
+    today: date,
+    known_at: datetime | None,
+    position: int,
 ) -> dict[str, Any] | None:
     answer = ledger.subject(case, as_of=today, known_at=known_at)
     if answer is None:

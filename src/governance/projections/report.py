@@ -52,20 +52,49 @@ def _rows(snapshot: dict[str, Any]) -> dict[str, list[list[str]]]:
         for project in snapshot["projects"]
     ]
     finances = [
-        [project["key"], *(_nok((project["financials"] or {}).get(name)) for name in
-                           ("cost_frame", "steering_frame", "phase_budget", "forecast", "actual", "earned_value"))]
+        [
+            project["key"],
+            *(
+                _nok((project["financials"] or {}).get(name))
+                for name in (
+                    "cost_frame",
+                    "steering_frame",
+                    "phase_budget",
+                    "forecast",
+                    "actual",
+                    "earned_value",
+                )
+            ),
+        ]
         for project in snapshot["projects"]
     ]
     milestones = [
-        [item["key"], item["name"], outcome, item["baseline_on"], item["forecast_on"] or "–",
-         item["achieved_on"] or "–", str(item["slip_days"])]
+        [
+            item["key"],
+            item["name"],
+            outcome,
+            item["baseline_on"],
+            item["forecast_on"] or "–",
+            item["achieved_on"] or "–",
+            str(item["slip_days"]),
+        ]
         for project in snapshot["projects"]
-        for outcome, items in (("oppnådd", project["milestones_achieved"]), ("forsinket", project["milestones_slipped"]))
+        for outcome, items in (
+            ("oppnådd", project["milestones_achieved"]),
+            ("forsinket", project["milestones_slipped"]),
+        )
         for item in items
     ]
     risks = [
-        [risk["key"], risk["title"], risk["owner"], str(risk["probability"]), str(risk["consequence"]),
-         str(risk["score"]), risk["level"]]
+        [
+            risk["key"],
+            risk["title"],
+            risk["owner"],
+            str(risk["probability"]),
+            str(risk["consequence"]),
+            str(risk["score"]),
+            risk["level"],
+        ]
         for risk in snapshot["risks"]["open"]
     ]
     amendments = [
@@ -73,7 +102,8 @@ def _rows(snapshot: dict[str, Any]) -> dict[str, list[list[str]]]:
         for item in snapshot["amendments_in_period"]
     ]
     decisions = [
-        [f"{item['body']} {item['case_no']}", item["decided_on"], item["text"]] for item in snapshot["decisions_in_period"]
+        [f"{item['body']} {item['case_no']}", item["decided_on"], item["text"]]
+        for item in snapshot["decisions_in_period"]
     ]
     return {
         "projects": projects,
@@ -87,7 +117,15 @@ def _rows(snapshot: dict[str, Any]) -> dict[str, list[list[str]]]:
 
 HEADERS = {
     "projects": ["Prosjekt", "Navn", "Fase", *(label for _, label in DIMENSIONS), "Trend"],
-    "finances": ["Prosjekt", "Kostnadsramme", "Styringsramme", "Fasebudsjett", "Prognose", "Påløpt", "Realisert verdi"],
+    "finances": [
+        "Prosjekt",
+        "Kostnadsramme",
+        "Styringsramme",
+        "Fasebudsjett",
+        "Prognose",
+        "Påløpt",
+        "Realisert verdi",
+    ],
     "milestones": ["Milepæl", "Navn", "I perioden", "Grunnplan", "Prognose", "Oppnådd", "Avvik (dager)"],
     "risks": ["Risiko", "Tittel", "Eier", "S", "K", "Skår", "Nivå"],
     "amendments": ["Kontrakt", "Nr.", "Type", "Tittel", "Gjelder fra"],
@@ -114,8 +152,10 @@ def _summary(snapshot: dict[str, Any]) -> list[str]:
     risks = snapshot["risks"]
     levels = ", ".join(f"{level}: {count}" for level, count in risks["by_level"].items())
     return [
-        (f"Åpne risikoer: {risks['open_count']} ({levels}); nye i perioden: {len(risks['new_in_period'])}; "
-        f"lukket i perioden: {len(risks['closed_in_period'])}."),
+        (
+            f"Åpne risikoer: {risks['open_count']} ({levels}); nye i perioden: {len(risks['new_in_period'])}; "
+            f"lukket i perioden: {len(risks['closed_in_period'])}."
+        ),
         f"Logg: posisjon {snapshot['log']['position']}, hode-hash {snapshot['log']['head_hash']}.",
     ]
 
@@ -131,7 +171,10 @@ def _markdown(snapshot: dict[str, Any]) -> str:
             continue
         lines.append("| " + " | ".join(HEADERS[name]) + " |")
         lines.append("|" + "---|" * len(HEADERS[name]))
-        lines.extend("| " + " | ".join(cell.replace("|", "\\|").replace("\n", " ") for cell in row) + " |" for row in rows)
+        lines.extend(
+            "| " + " | ".join(cell.replace("|", "\\|").replace("\n", " ") for cell in row) + " |"
+            for row in rows
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -141,9 +184,11 @@ def _html(snapshot: dict[str, Any]) -> str:
         "<!doctype html>",
         '<html lang="nb"><head><meta charset="utf-8">',
         f"<title>{escape(title)}</title>",
-        ("<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:80rem}"
-        "table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:.25rem .5rem;"
-        "text-align:left;vertical-align:top}th{background:#f3f3f3}code{font-size:.85em}</style>"),
+        (
+            "<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:80rem}"
+            "table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:.25rem .5rem;"
+            "text-align:left;vertical-align:top}th{background:#f3f3f3}code{font-size:.85em}</style>"
+        ),
         "</head><body>",
         f"<h1>{escape(title)}</h1>",
         f"<p><em>{escape(known)}</em></p>",

@@ -23,8 +23,10 @@ TABLES = (
         " closed INTEGER, merged_into TEXT)",
         (
             # Covering: the latest score or state of a risk is read from the index alone.
-            ("CREATE INDEX IF NOT EXISTS rm_risk_facts_by_subject"
-            " ON {t}rm_risk_facts (subject, kind, eff, seq, probability, consequence, closed)"),
+            (
+                "CREATE INDEX IF NOT EXISTS rm_risk_facts_by_subject"
+                " ON {t}rm_risk_facts (subject, kind, eff, seq, probability, consequence, closed)"
+            ),
         ),
     ),
 )
@@ -34,17 +36,36 @@ TABLES = (
 def _identified(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
     eff = s["effective_on"]
     return [
-        ("rm_risks", (subject, subject.partition(":")[2], s["title"], s["organisation"], s.get("project"), s["owner"], eff, seq)),
+        (
+            "rm_risks",
+            (
+                subject,
+                subject.partition(":")[2],
+                s["title"],
+                s["organisation"],
+                s.get("project"),
+                s["owner"],
+                eff,
+                seq,
+            ),
+        ),
         ("rm_risk_facts", (subject, "score", eff, seq, s["probability"], s["consequence"], None, None)),
     ]
 
 
 def _assessed(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
-    return [("rm_risk_facts", (subject, "score", s["effective_on"], seq, s["probability"], s["consequence"], None, None))]
+    return [
+        (
+            "rm_risk_facts",
+            (subject, "score", s["effective_on"], seq, s["probability"], s["consequence"], None, None),
+        )
+    ]
 
 
 def _closed(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
-    return [("rm_risk_facts", (subject, "state", s["effective_on"], seq, None, None, 1, s.get("merged_into")))]
+    return [
+        ("rm_risk_facts", (subject, "state", s["effective_on"], seq, None, None, 1, s.get("merged_into")))
+    ]
 
 
 def _reopened(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:

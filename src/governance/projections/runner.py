@@ -36,7 +36,9 @@ GATHER_SECONDS = 0.02
 
 T = TypeVar("T")
 
-HANDLERS: dict[str, Handler] = {name: handler for module in MODULES for name, handler in module.HANDLERS.items()}
+HANDLERS: dict[str, Handler] = {
+    name: handler for module in MODULES for name, handler in module.HANDLERS.items()
+}
 
 
 class ReadModelsBehind(Exception):

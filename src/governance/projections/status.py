@@ -19,7 +19,9 @@ from governance.projections.tertial import BEFORE_ANY_DAY
 RECENT = 20
 
 
-def status_at(models: ReadModels, *, as_of: date, position: int, known_at: str, head_hash: str) -> dict[str, Any]:
+def status_at(
+    models: ReadModels, *, as_of: date, position: int, known_at: str, head_hash: str
+) -> dict[str, Any]:
     params: dict[str, Any] = {
         "as_of": models.horizon(position, as_of),
         "previous_end": BEFORE_ANY_DAY,
@@ -36,11 +38,7 @@ def status_at(models: ReadModels, *, as_of: date, position: int, known_at: str, 
     milestones: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in fetched["milestones"]:
         milestones[row["project"]].append(milestone_item(row, as_of))
-    open_risks = [
-        risk_item(row)
-        for row in fetched["risks"]
-        if closed_on(row) is None
-    ]
+    open_risks = [risk_item(row) for row in fetched["risks"] if closed_on(row) is None]
     risks_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for risk in open_risks:
         if risk["project"] is not None:
@@ -80,7 +78,12 @@ def _contracts(models: ReadModels, params: dict[str, Any]) -> list[dict[str, Any
     amendments: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in models.fetch(AMENDMENTS_AT, **params):
         amendments[row["subject"]].append(
-            {"amendment_no": row["amendment_no"], "kind": row["kind"], "title": row["title"], "effective_on": row["eff"]}
+            {
+                "amendment_no": row["amendment_no"],
+                "kind": row["kind"],
+                "title": row["title"],
+                "effective_on": row["eff"],
+            }
         )
     return [
         {

@@ -65,8 +65,12 @@ def tertial_snapshot(
         params["organisation"] = organisation
         by_organisation = " AND {alias}.organisation = :organisation"
     fetched = models.concurrently(
-        projects=lambda: project_rows(models, PROJECTS_AT + by_organisation.format(alias="p") + " ORDER BY p.key", **params),
-        risks=lambda: models.fetch(RISKS_AT + by_organisation.format(alias="r") + " ORDER BY r.key", **params),
+        projects=lambda: project_rows(
+            models, PROJECTS_AT + by_organisation.format(alias="p") + " ORDER BY p.key", **params
+        ),
+        risks=lambda: models.fetch(
+            RISKS_AT + by_organisation.format(alias="r") + " ORDER BY r.key", **params
+        ),
         achieved=lambda: models.fetch(MILESTONES_AT + _ACHIEVED_IN_PERIOD, **params),
         baselined=lambda: models.fetch(MILESTONES_AT + _BASELINED_IN_PERIOD, **params),
         amendments=lambda: models.fetch(AMENDMENTS_IN_PERIOD, **params),
@@ -111,7 +115,12 @@ def tertial_snapshot(
             for row in fetched["amendments"]
         ],
         "decisions_in_period": [
-            {"body": row["body"], "case_no": row["case_no"], "decided_on": row["decided_on"], "text": row["text"]}
+            {
+                "body": row["body"],
+                "case_no": row["case_no"],
+                "decided_on": row["decided_on"],
+                "text": row["text"],
+            }
             for row in fetched["decisions"]
         ],
         "log": {"position": position, "head_hash": head_hash},
@@ -119,7 +128,11 @@ def tertial_snapshot(
 
 
 def _add_milestones(
-    projects: list[dict[str, Any]], achieved_rows: list[Any], baselined_rows: list[Any], start: date, end: date
+    projects: list[dict[str, Any]],
+    achieved_rows: list[Any],
+    baselined_rows: list[Any],
+    start: date,
+    end: date,
 ) -> None:
     """A project's milestones achieved in the period, and those that slipped in it (§5)."""
     of_project = {project["key"]: project for project in projects}

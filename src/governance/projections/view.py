@@ -78,7 +78,9 @@ class ReadModelView(TrackingRecorder):
             for table, table_rows in rows.items():
                 if table_rows:
                     self.write_rows(curs, table, table_rows)
-            curs.execute(self.sql("UPDATE {t}rm_state SET seq = " + self._placeholder + " WHERE id = 1"), (seq,))
+            curs.execute(
+                self.sql("UPDATE {t}rm_state SET seq = " + self._placeholder + " WHERE id = 1"), (seq,)
+            )
 
     def state(self) -> tuple[int, int, bool]:
         """(applied seq, layout version, rebuild in progress)."""
@@ -133,7 +135,8 @@ class ReadModelView(TrackingRecorder):
             curs.execute(self.sql("SELECT COUNT(*) AS n FROM {t}rm_state"))
             if curs.fetchone()["n"] == 0:
                 curs.execute(
-                    self.sql("INSERT INTO {t}rm_state (id, seq, version, rebuilding) VALUES (1, 0, %d, 0)") % VERSION
+                    self.sql("INSERT INTO {t}rm_state (id, seq, version, rebuilding) VALUES (1, 0, %d, 0)")
+                    % VERSION
                 )
 
 

@@ -7,12 +7,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from eventsourcing.utils import get_topic
 
+from governance.settings import settings
 from governance.store.postgres import DDL_LOCK, PostgresLedgerRecorder
 from governance.store.serialisation import OrjsonTranscoder, PydanticMapper
 from governance.store.sqlite import SQLiteLedgerRecorder
@@ -25,7 +25,7 @@ class DatabaseURLError(ValueError):
 
 
 def database_url() -> str:
-    return os.environ.get("GOVERNANCE_DATABASE_URL") or DEFAULT_DATABASE_URL
+    return settings().database_url or DEFAULT_DATABASE_URL
 
 
 def store_env(url: str) -> dict[str, str]:
@@ -50,7 +50,9 @@ def store_env(url: str) -> dict[str, str]:
     parts = urlsplit(url)
     if parts.scheme in ("postgresql", "postgres"):
         if not parts.hostname or not parts.path.strip("/"):
-            raise DatabaseURLError("a PostgreSQL URL names a host and a database: postgresql://user@host:5432/db")
+            raise DatabaseURLError(
+                "a PostgreSQL URL names a host and a database: postgresql://user@host:5432/db"
+            )
         query = parse_qs(parts.query)
         return common | {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",

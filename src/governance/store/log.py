@@ -95,7 +95,9 @@ def chain_entries(
     log has grown since, the batch must be validated again.
     """
     if expected_tail is not None and tail.seq != expected_tail:
-        raise ConcurrentAppend(f"the log grew from {expected_tail} to {tail.seq} events while the batch was checked")
+        raise ConcurrentAppend(
+            f"the log grew from {expected_tail} to {tail.seq} events while the batch was checked"
+        )
     now_text = format_instant(now)
     seq, prev_hash, last_recorded = tail.seq, tail.hash, tail.recorded_at
     for index, entry in enumerate(entries):
@@ -177,7 +179,11 @@ class LogRow:
             "effective_on": state.get("effective_on"),
             "recorded_at": self.recorded_at,
             "actor": self.actor,
-            "data": {name: value for name, value in state.items() if name not in NOT_DATA and name != "class_version"},
+            "data": {
+                name: value
+                for name, value in state.items()
+                if name not in NOT_DATA and name != "class_version"
+            },
             "prev_hash": self.prev_hash,
             "hash": self.hash,
         }
@@ -224,7 +230,9 @@ class LedgerLogRecorder:
             return Tail()
         return Tail(row["seq"], row["hash"], row["recorded_at"])
 
-    def _insert_log(self, curs: Any, entries: Sequence[PendingEntry], notification_ids: Sequence[int]) -> None:
+    def _insert_log(
+        self, curs: Any, entries: Sequence[PendingEntry], notification_ids: Sequence[int]
+    ) -> None:
         # One entry (an HTTP write) is one plain statement: psycopg's executemany runs a
         # pipeline, which costs more than it saves for a single row.
         statement = self._sql(
@@ -290,7 +298,8 @@ class LedgerLogRecorder:
             rows = self._fetch(self._sql("SELECT COUNT(*) AS n FROM {log} WHERE subject = ?"), (subject,))
         else:
             rows = self._fetch(
-                self._sql("SELECT COUNT(*) AS n FROM {log} WHERE subject = ? AND seq <= ?"), (subject, position)
+                self._sql("SELECT COUNT(*) AS n FROM {log} WHERE subject = ? AND seq <= ?"),
+                (subject, position),
             )
         return int(rows[0]["n"])
 
@@ -328,7 +337,11 @@ class LedgerLogRecorder:
                 conditions.append("l.subject = ?")
                 params.append(subject)
             statement = self._sql(
-                "SELECT " + self.ROW_COLUMNS + " WHERE " + " AND ".join(conditions) + " ORDER BY l.seq LIMIT ?"
+                "SELECT "
+                + self.ROW_COLUMNS
+                + " WHERE "
+                + " AND ".join(conditions)
+                + " ORDER BY l.seq LIMIT ?"
             )
             rows = self._fetch(statement, (*params, page))
             for row in rows:
@@ -377,7 +390,10 @@ class LedgerLogRecorder:
             ),
             (after, limit),
         )
-        return [(row["seq"], row["notification_id"], row["subject"], row["type"], bytes(row["state"])) for row in rows]
+        return [
+            (row["seq"], row["notification_id"], row["subject"], row["type"], bytes(row["state"]))
+            for row in rows
+        ]
 
     def now(self, curs: Any) -> datetime:
         return self.clock() if self.clock is not None else utc_now()

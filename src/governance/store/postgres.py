@@ -23,34 +23,40 @@ from psycopg.sql import SQL, Identifier
 from governance.store.log import IdempotencyRecord, LedgerLogRecorder, PendingEntry, Tail, chain_entries
 
 LEDGER_TABLES = (
-    ("CREATE TABLE IF NOT EXISTS {schema}.ledger_log ("
-    " seq bigint PRIMARY KEY,"
-    " notification_id bigint NOT NULL UNIQUE,"
-    " event_id text NOT NULL UNIQUE,"
-    ' subject text COLLATE "C" NOT NULL,'
-    ' type text COLLATE "C" NOT NULL,'
-    ' effective_on text COLLATE "C" NOT NULL,'
-    ' recorded_at text COLLATE "C" NOT NULL,'
-    " actor text,"
-    " prev_hash text NOT NULL,"
-    " hash text NOT NULL)"),
+    (
+        "CREATE TABLE IF NOT EXISTS {schema}.ledger_log ("
+        " seq bigint PRIMARY KEY,"
+        " notification_id bigint NOT NULL UNIQUE,"
+        " event_id text NOT NULL UNIQUE,"
+        ' subject text COLLATE "C" NOT NULL,'
+        ' type text COLLATE "C" NOT NULL,'
+        ' effective_on text COLLATE "C" NOT NULL,'
+        ' recorded_at text COLLATE "C" NOT NULL,'
+        " actor text,"
+        " prev_hash text NOT NULL,"
+        " hash text NOT NULL)"
+    ),
     "CREATE INDEX IF NOT EXISTS ledger_log_recorded_at ON {schema}.ledger_log (recorded_at, seq)",
     "CREATE INDEX IF NOT EXISTS ledger_log_subject ON {schema}.ledger_log (subject, seq)",
     "CREATE INDEX IF NOT EXISTS ledger_log_actor ON {schema}.ledger_log (actor, seq)",
     "CREATE INDEX IF NOT EXISTS ledger_log_type ON {schema}.ledger_log (type, seq)",
     "CREATE INDEX IF NOT EXISTS ledger_log_effective_on ON {schema}.ledger_log (effective_on, seq)",
-    ("CREATE TABLE IF NOT EXISTS {schema}.ledger_idempotency ("
-    " principal text NOT NULL,"
-    " key text NOT NULL,"
-    " fingerprint text NOT NULL,"
-    " seq bigint NOT NULL,"
-    " PRIMARY KEY (principal, key))"),
-    ("CREATE TABLE IF NOT EXISTS {schema}.ledger_users ("
-    " name text PRIMARY KEY,"
-    " role text NOT NULL,"
-    " projects text NOT NULL,"
-    " token_hash text NOT NULL UNIQUE,"
-    " created_at text NOT NULL)"),
+    (
+        "CREATE TABLE IF NOT EXISTS {schema}.ledger_idempotency ("
+        " principal text NOT NULL,"
+        " key text NOT NULL,"
+        " fingerprint text NOT NULL,"
+        " seq bigint NOT NULL,"
+        " PRIMARY KEY (principal, key))"
+    ),
+    (
+        "CREATE TABLE IF NOT EXISTS {schema}.ledger_users ("
+        " name text PRIMARY KEY,"
+        " role text NOT NULL,"
+        " projects text NOT NULL,"
+        " token_hash text NOT NULL UNIQUE,"
+        " created_at text NOT NULL)"
+    ),
 )
 
 
@@ -138,7 +144,9 @@ class PostgresLedgerRecorder(LedgerLogRecorder, PostgresApplicationRecorder):
         with self.write_transaction() as curs:
             return self._append(curs, stored_events, **kwargs)
 
-    def _append(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
+    def _append(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int]:
         entries: Sequence[PendingEntry] = kwargs.get("log_entries") or ()
         assert len(entries) == len(stored_events), "every stored event needs its log entry"
         self._notify_channel(curs)

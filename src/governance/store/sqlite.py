@@ -18,34 +18,40 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteConnection, SQ
 from governance.store.log import IdempotencyRecord, LedgerLogRecorder, PendingEntry, chain_entries
 
 LEDGER_TABLES = (
-    ("CREATE TABLE IF NOT EXISTS ledger_log ("
-    " seq INTEGER PRIMARY KEY,"
-    " notification_id INTEGER NOT NULL UNIQUE,"
-    " event_id TEXT NOT NULL UNIQUE,"
-    " subject TEXT NOT NULL,"
-    " type TEXT NOT NULL,"
-    " effective_on TEXT NOT NULL,"
-    " recorded_at TEXT NOT NULL,"
-    " actor TEXT,"
-    " prev_hash TEXT NOT NULL,"
-    " hash TEXT NOT NULL)"),
+    (
+        "CREATE TABLE IF NOT EXISTS ledger_log ("
+        " seq INTEGER PRIMARY KEY,"
+        " notification_id INTEGER NOT NULL UNIQUE,"
+        " event_id TEXT NOT NULL UNIQUE,"
+        " subject TEXT NOT NULL,"
+        " type TEXT NOT NULL,"
+        " effective_on TEXT NOT NULL,"
+        " recorded_at TEXT NOT NULL,"
+        " actor TEXT,"
+        " prev_hash TEXT NOT NULL,"
+        " hash TEXT NOT NULL)"
+    ),
     "CREATE INDEX IF NOT EXISTS ledger_log_recorded_at ON ledger_log (recorded_at, seq)",
     "CREATE INDEX IF NOT EXISTS ledger_log_subject ON ledger_log (subject, seq)",
     "CREATE INDEX IF NOT EXISTS ledger_log_actor ON ledger_log (actor, seq)",
     "CREATE INDEX IF NOT EXISTS ledger_log_type ON ledger_log (type, seq)",
     "CREATE INDEX IF NOT EXISTS ledger_log_effective_on ON ledger_log (effective_on, seq)",
-    ("CREATE TABLE IF NOT EXISTS ledger_idempotency ("
-    " principal TEXT NOT NULL,"
-    " key TEXT NOT NULL,"
-    " fingerprint TEXT NOT NULL,"
-    " seq INTEGER NOT NULL,"
-    " PRIMARY KEY (principal, key))"),
-    ("CREATE TABLE IF NOT EXISTS ledger_users ("
-    " name TEXT PRIMARY KEY,"
-    " role TEXT NOT NULL,"
-    " projects TEXT NOT NULL,"
-    " token_hash TEXT NOT NULL UNIQUE,"
-    " created_at TEXT NOT NULL)"),
+    (
+        "CREATE TABLE IF NOT EXISTS ledger_idempotency ("
+        " principal TEXT NOT NULL,"
+        " key TEXT NOT NULL,"
+        " fingerprint TEXT NOT NULL,"
+        " seq INTEGER NOT NULL,"
+        " PRIMARY KEY (principal, key))"
+    ),
+    (
+        "CREATE TABLE IF NOT EXISTS ledger_users ("
+        " name TEXT PRIMARY KEY,"
+        " role TEXT NOT NULL,"
+        " projects TEXT NOT NULL,"
+        " token_hash TEXT NOT NULL UNIQUE,"
+        " created_at TEXT NOT NULL)"
+    ),
 )
 
 
@@ -94,10 +100,14 @@ class SQLiteLedgerRecorder(LedgerLogRecorder, SQLiteApplicationRecorder):
         with self.write_transaction() as curs:
             return self._append(curs, stored_events, **kwargs)
 
-    def _append(self, curs: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
+    def _append(
+        self, curs: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int]:
         entries: Sequence[PendingEntry] = kwargs.get("log_entries") or ()
         assert len(entries) == len(stored_events), "every stored event needs its log entry"
-        chain_entries(entries, self._select_tail(curs), self.now(curs), expected_tail=kwargs.get("expected_tail"))
+        chain_entries(
+            entries, self._select_tail(curs), self.now(curs), expected_tail=kwargs.get("expected_tail")
+        )
         notification_ids = self._insert_events(curs, stored_events, **kwargs)
         assert notification_ids is not None
         self._insert_log(curs, entries, notification_ids)
