@@ -204,6 +204,7 @@ def risk_at(key: str, events: list[Envelope], as_of: str) -> dict[str, Any] | No
                 "consequence": data["consequence"],
                 "identified_on": event["effective_on"],
                 "closed_on": None,
+                "merged_into": None,
             }
         elif risk is None:
             continue
@@ -212,8 +213,10 @@ def risk_at(key: str, events: list[Envelope], as_of: str) -> dict[str, Any] | No
             risk["consequence"] = data["consequence"]
         elif kind == "RiskClosed":
             risk["closed_on"] = event["effective_on"]
+            risk["merged_into"] = data.get("merged_into")
         elif kind == "RiskReopened":
             risk["closed_on"] = None
+            risk["merged_into"] = None
     return risk
 
 
@@ -229,6 +232,7 @@ def risk_item(risk: dict[str, Any]) -> dict[str, Any]:
         "consequence": risk["consequence"],
         "score": score,
         "level": risk_level(score),
+        "merged_into": risk["merged_into"],
     }
 
 

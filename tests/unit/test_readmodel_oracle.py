@@ -181,7 +181,14 @@ def reopen_risk(log: Log, key: str, on: str, **kw: Any) -> dict[str, Any]:
 
 
 def risk_item(
-    key: str, p: int, c: int, level: str, *, organisation: str = "HDO", project: str | None = None
+    key: str,
+    p: int,
+    c: int,
+    level: str,
+    *,
+    organisation: str = "HDO",
+    project: str | None = None,
+    merged_into: str | None = None,
 ) -> dict[str, Any]:
     return {
         "key": key,
@@ -193,6 +200,7 @@ def risk_item(
         "consequence": c,
         "score": p * c,
         "level": level,
+        "merged_into": merged_into,
     }
 
 

@@ -83,7 +83,7 @@ RISKS_AT = (
     "SELECT r.subject, r.key, r.title, r.organisation, r.project, r.owner, r.eff,"
     " (SELECT f.probability || '|' || f.consequence FROM {t}rm_risk_facts f WHERE f.subject = r.subject"
     "  AND f.kind = 'score' AND f.eff <= :as_of AND f.seq <= :position ORDER BY f.eff DESC, f.seq DESC LIMIT 1) AS score,"
-    " (SELECT f.closed || '|' || f.eff FROM {t}rm_risk_facts f WHERE f.subject = r.subject"
+    " (SELECT f.closed || '|' || f.eff || '|' || COALESCE(f.merged_into, '') FROM {t}rm_risk_facts f WHERE f.subject = r.subject"
     "  AND f.kind = 'state' AND f.eff <= :as_of AND f.seq <= :position ORDER BY f.eff DESC, f.seq DESC LIMIT 1) AS state"
     " FROM {t}rm_risks r WHERE r.eff <= :as_of AND r.seq <= :position"
 )
@@ -103,6 +103,7 @@ def risk_item(row: Any) -> dict[str, Any]:
         "consequence": consequence,
         "score": probability * consequence,
         "level": risk_level(probability * consequence),
+        "merged_into": merged_into(row),
     }
 
 
@@ -110,5 +111,13 @@ def closed_on(row: Any) -> str | None:
     """The day of the closure in force, or None while the risk is open."""
     if row["state"] is None:
         return None
-    closed, day = row["state"].split("|")
+    closed, day, _ = row["state"].split("|", 2)
     return day if closed == "1" else None
+
+
+def merged_into(row: Any) -> str | None:
+    """The risk a closed risk was merged into, or None."""
+    if row["state"] is None:
+        return None
+    closed, _, into = row["state"].split("|", 2)
+    return into if closed == "1" and into else None
