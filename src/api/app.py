@@ -11,7 +11,7 @@ from api.auth import TokenCache
 from api.errors import install_error_handlers
 from api.limits import RequestLimits
 from api.responses import OrjsonResponse
-from api.routes import exchange, health, reads, subjects, writes
+from api.routes import exchange, health, lists, reads, subjects, writes
 from governance.application import Ledger
 from governance.projections.runner import ReadModels
 
@@ -50,6 +50,7 @@ def create_app(ledger: Ledger | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(writes.router)
     app.include_router(subjects.router)
+    app.include_router(lists.router)
     app.include_router(reads.router)
     app.include_router(exchange.router)
     return app
