@@ -284,13 +284,18 @@ def report(
 def changes(
     tertial: Annotated[str, typer.Argument(help="The tertial, written YYYY-Tn")],
     from_known_at: Annotated[
-        str, typer.Option("--from-known-at", help="The earlier reading: an instant (RFC 3339) or a date (its end)")
+        str,
+        typer.Option(
+            "--from-known-at", help="The earlier reading: an instant (RFC 3339) or a date (its end)"
+        ),
     ],
     to_known_at: Annotated[
         str | None, typer.Option("--to-known-at", help="The later reading (default now)")
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="md or json")] = "md",
-    organisation: Annotated[str | None, typer.Option(help="Only this organisation's projects and risks")] = None,
+    organisation: Annotated[
+        str | None, typer.Option(help="Only this organisation's projects and risks")
+    ] = None,
 ) -> None:
     """What changed in a tertial's snapshot between two readings of the log, and the events
     learnt between them."""
@@ -312,7 +317,9 @@ def changes(
             raise typer.Exit(2) from error
         models = ReadModels(ledger)
         try:
-            answer = tertial_changes(models, period, from_known_at=start, to_known_at=end, organisation=organisation)
+            answer = tertial_changes(
+                models, period, from_known_at=start, to_known_at=end, organisation=organisation
+            )
         finally:
             models.close()
     if fmt == "json":
