@@ -11,7 +11,7 @@ from api.auth import TokenCache
 from api.errors import install_error_handlers
 from api.limits import RequestLimits
 from api.responses import OrjsonResponse
-from api.routes import exchange, health, lists, reads, subjects, writes
+from api.routes import exchange, health, lists, reads, registers, subjects, writes
 from governance.application import Ledger
 from governance.projections.runner import ReadModels
 
@@ -53,4 +53,5 @@ def create_app(ledger: Ledger | None = None) -> FastAPI:
     app.include_router(lists.router)
     app.include_router(reads.router)
     app.include_router(exchange.router)
+    app.include_router(registers.router)
     return app

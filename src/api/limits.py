@@ -1,5 +1,6 @@
 """Request limits checked before any route runs: 413 for a body over 1 MiB (except an
-import, which streams), 415 for a write that is not JSON."""
+import or a register, which stream), 415 for a write that is not JSON (or, for a register,
+neither a workbook nor CSV)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from api.responses import problem
 MAX_BODY = 1024 * 1024
 IMPORT_PATH = "/import"
 IMPORT_TYPES = frozenset({"application/x-ndjson", "application/jsonl", "text/plain"})
+REGISTER_PATHS = frozenset({"/registers/risks", "/registers/mitigations", "/registers/milestones"})
+REGISTER_TYPES = frozenset({"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/csv"})
 
 
 class BodyTooLarge(HTTPException):
@@ -50,6 +53,20 @@ class RequestLimits:
                     415,
                     "Unsupported media type",
                     "an import is application/x-ndjson, application/jsonl or text/plain",
+                )
+                return
+            await self.app(scope, receive, send)
+            return
+        if scope["path"] in REGISTER_PATHS:
+            if kind not in REGISTER_TYPES:
+                await self._refuse(
+                    scope,
+                    receive,
+                    send,
+                    415,
+                    "Unsupported media type",
+                    "a register is an .xlsx workbook"
+                    " (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet) or text/csv",
                 )
                 return
             await self.app(scope, receive, send)

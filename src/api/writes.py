@@ -23,6 +23,7 @@ from governance.users import User
 
 _STRONG_TAG = re.compile(r'"(\d{1,18})"\Z')
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}\Z")
+IDEMPOTENCY_KEY_PATTERN = _IDEMPOTENCY_KEY
 
 PATHS = {
     "project": "/projects/{}",

@@ -192,7 +192,9 @@ class Ledger(Application):
                 raise OperationalError("an import holds the log; retry shortly")
             self._exclusive.release()
 
-    def record_exclusive(self, commands: Iterable[Command]) -> list[dict[str, Any]]:
+    def record_exclusive(
+        self, commands: Iterable[Command], *, idempotency: IdempotencyRecord | None = None
+    ) -> list[dict[str, Any]]:
         """Record a batch holding the append lock from before its first command is checked
         until its last event is stored (an import): other writers wait, reads go on.
 
@@ -200,7 +202,8 @@ class Ledger(Application):
         fields included (`recorded_at` order, stated `seq`/`version`/`prev_hash`/`hash`),
         and the first bad one is reported: `BatchError` with its index. What iterating
         `commands` raises propagates, unless a command before it was bad. Either way
-        nothing is stored.
+        nothing is stored. With `idempotency`, the key is remembered with the batch (a
+        batch that stores nothing remembers nothing).
         """
         recorder = self.log
         with self._exclusive, collector_paused(), recorder.write_transaction() as curs:  # type: ignore[attr-defined]
@@ -239,7 +242,7 @@ class Ledger(Application):
             if batch.entries:
                 stored = [self.mapper.to_stored_event(event) for event in batch.events]
                 try:
-                    recorder._append(curs, stored, log_entries=batch.entries)  # type: ignore[attr-defined]
+                    recorder._append(curs, stored, log_entries=batch.entries, idempotency=idempotency)  # type: ignore[attr-defined]
                 except LedgerError as error:
                     raise BatchError(getattr(error, "index", len(batch.entries) - 1), error) from error
         self._notify([])

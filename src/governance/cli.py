@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
@@ -17,11 +17,19 @@ from governance.application import Ledger
 from governance.errors import LedgerError
 from governance.users import ROLES, Users
 
+if TYPE_CHECKING:
+    from governance.registers.sheets import RegisterKind
+
 app = typer.Typer(
     help="The governance ledger: record, read, verify and exchange its history.", no_args_is_help=True
 )
 users_app = typer.Typer(help="Users and their bearer tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+register_app = typer.Typer(
+    help="Registers: the risk register and the milestone plan as spreadsheets, exported and imported.",
+    no_args_is_help=True,
+)
+app.add_typer(register_app, name="register")
 
 console = Console(stderr=True)
 
@@ -326,6 +334,196 @@ def changes(
         sys.stdout.write(orjson.dumps(answer, option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
         sys.stdout.write(changes_markdown(answer))
+
+
+REGISTER_KINDS_HELP = "risks, mitigations or milestones"
+
+
+def _register_kind(kind: str) -> RegisterKind:
+    from governance.registers.sheets import REGISTER_KINDS
+
+    for known in REGISTER_KINDS:
+        if kind == known:
+            return known
+    console.print(f"[red]unknown register {kind!r}:[/red] {REGISTER_KINDS_HELP}")
+    raise typer.Exit(2)
+
+
+@register_app.command("export")
+def register_export(
+    kind: Annotated[str, typer.Argument(help=f"The register: {REGISTER_KINDS_HELP}")],
+    output: Annotated[
+        str,
+        typer.Option(
+            "-o", "--output", help="A .xlsx or .csv file; - (the default) is CSV on standard output"
+        ),
+    ] = "-",
+    as_of: Annotated[str | None, typer.Option("--as-of", help="The day to read at (default today)")] = None,
+    known_at: Annotated[
+        str | None,
+        typer.Option("--known-at", help="As known at this instant (RFC 3339) or the end of this day"),
+    ] = None,
+) -> None:
+    """Export a register at (as-of, known-at): a workbook for a .xlsx file, else CSV."""
+    import os
+
+    from governance.projections.reads import position_at
+    from governance.projections.runner import ReadModels
+    from governance.registers.export import csv_chunks, register_rows, write_workbook
+    from governance.registers.sheets import SHEET_OF, WORKBOOK_SHEETS
+    from governance.timemodel import TimeFormatError, parse_as_of, parse_known_at
+
+    register = _register_kind(kind)
+    workbook = output.lower().endswith(".xlsx")
+    if output != "-" and not workbook and not output.lower().endswith(".csv"):
+        console.print(f"[red]cannot tell the format of {output}:[/red] name a .xlsx or .csv file")
+        raise typer.Exit(2)
+    with opened() as ledger:
+        try:
+            day = parse_as_of(as_of, ledger.clock())
+            moment = parse_known_at(known_at, ledger.clock())
+        except TimeFormatError as error:
+            console.print(f"[red]invalid time:[/red] {error}")
+            raise typer.Exit(2) from error
+        models = ReadModels(ledger)
+        counts: dict[str, int] = {}
+        try:
+            position = position_at(models, moment)
+            sheets = WORKBOOK_SHEETS[register] if workbook else (SHEET_OF[register],)
+            rows = register_rows(models, register, sheets, as_of=day, position=position)
+            if output == "-":
+                for text in csv_chunks(sheets[0], (row for _, row in rows)):
+                    sys.stdout.write(text)
+                sys.stdout.flush()
+                return
+            partial = f"{output}.partial"
+            try:
+                with open(partial, "wb") as stream:
+                    if workbook:
+                        counts = write_workbook(sheets, rows, stream)
+                    else:
+                        for text in csv_chunks(sheets[0], (row for _, row in rows)):
+                            stream.write(text.encode("utf-8"))
+                os.replace(partial, output)
+            except OSError as error:
+                console.print(f"[red]cannot write {output}:[/red] {error}", soft_wrap=True)
+                raise typer.Exit(2) from error
+        finally:
+            models.close()
+    written = ", ".join(f"{name} {count} rows" for name, count in counts.items())
+    console.print(
+        f"Wrote the {register} register at {day} (log position {position}) to {output}"
+        + (f": {written}." if written else "."),
+        soft_wrap=True,
+    )
+
+
+@register_app.command("import")
+def register_import(
+    kind: Annotated[str, typer.Argument(help=f"The register: {REGISTER_KINDS_HELP}")],
+    file: Annotated[Path, typer.Argument(help="A .xlsx workbook or a .csv file")],
+    actor: Annotated[str, typer.Option("--actor", help="Who records the register's events")],
+    effective_on: Annotated[
+        str | None, typer.Option("--effective-on", help="The day its changes take effect (default today)")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; store nothing")] = False,
+    expected_position: Annotated[
+        int | None,
+        typer.Option("--expected-position", help="Store only if the log is still at this position"),
+    ] = None,
+) -> None:
+    """Import a register: plan the events that make the ledger agree with it, show them,
+    and store them (unless --dry-run). Exit 1 on a refused file, naming sheet, row and column."""
+    from governance.projections.runner import ReadModels
+    from governance.registers.importing import FileFormat, LogMoved, import_register, read_register
+    from governance.registers.reading import ZIP_MAGIC
+    from governance.registers.refusal import RegisterRefused
+    from governance.timemodel import TimeFormatError, parse_day
+
+    register = _register_kind(kind)
+    try:
+        stream = file.open("rb")
+    except OSError as error:
+        console.print(f"[red]cannot read {file}:[/red] {error}", soft_wrap=True)
+        raise typer.Exit(2) from error
+    with stream, opened() as ledger:
+        today = ledger.today()
+        try:
+            day = today if effective_on is None else parse_day(effective_on)
+        except TimeFormatError as error:
+            console.print(f"[red]invalid --effective-on:[/red] {error}")
+            raise typer.Exit(2) from error
+        if day > today:
+            console.print(f"[red]invalid --effective-on:[/red] {day} lies in the future")
+            raise typer.Exit(2)
+        head = stream.read(4)
+        stream.seek(0)
+        suffix = file.suffix.lower()
+        workbook = suffix == ".xlsx" or (suffix != ".csv" and head == ZIP_MAGIC)
+        file_format: FileFormat = "xlsx" if workbook else "csv"
+        models = ReadModels(ledger)
+        try:
+            rows = read_register(register, file_format, stream)
+            answer = import_register(
+                models,
+                register,
+                rows,
+                effective_on=day,
+                dry_run=dry_run,
+                expected_position=expected_position,
+                actor=actor,
+            )
+        except RegisterRefused as refusal:
+            where = ", ".join(
+                part
+                for part in (
+                    f"ark {refusal.sheet}" if refusal.sheet else "",
+                    f"rad {refusal.row}" if refusal.row is not None else "",
+                    f"kolonne {refusal.column}" if refusal.column else "",
+                )
+                if part
+            )
+            console.print(
+                f"[red]Refused{' (' + where + ')' if where else ''}:[/red] {refusal.message}", soft_wrap=True
+            )
+            console.print(f"  {refusal.message_en}", soft_wrap=True)
+            console.print("Nothing was imported.", soft_wrap=True)
+            raise typer.Exit(1) from refusal
+        except LogMoved as moved:
+            console.print(f"[red]{moved.title}:[/red] {moved.detail}", soft_wrap=True)
+            raise typer.Exit(1) from moved
+        finally:
+            models.close()
+    print_plan(answer.as_dict())
+
+
+def print_plan(answer: dict[str, Any]) -> None:
+    """A register import's plan and warnings as tables, and what was stored."""
+    from rich.table import Table
+
+    out = Console()
+    plan = Table(title="Plan", title_justify="left")
+    for name in ("Ark", "Rad", "Subjekt", "Hendelse", "Gjelder fra", "Data"):
+        plan.add_column(name, overflow="fold")
+    for item in answer["plan"]:
+        data = ", ".join(f"{name}={value}" for name, value in item["data"].items())
+        plan.add_row(
+            item["sheet"], str(item["row"]), item["subject"], item["type"], item["effective_on"], data
+        )
+    out.print(plan if answer["plan"] else "Plan: ingen hendelser (the register agrees with the ledger).")
+    if answer["warnings"]:
+        warnings = Table(title="Advarsler", title_justify="left")
+        for name in ("Ark", "Rad", "Subjekt", "Kolonne", "Advarsel"):
+            warnings.add_column(name, overflow="fold")
+        for item in answer["warnings"]:
+            row = "" if item["row"] is None else str(item["row"])
+            warnings.add_row(item["sheet"], row, item["subject"], item["column"] or "", item["message"])
+        out.print(warnings)
+    where = f"position {answer['position']}, head hash {answer['head_hash']}"
+    if answer["stored"]:
+        out.print(f"Stored {len(answer['plan'])} events; the plan was made at {where}.", soft_wrap=True)
+    else:
+        out.print(f"Nothing stored; the plan was made at {where}.", soft_wrap=True)
 
 
 def main() -> None:
