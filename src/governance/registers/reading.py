@@ -6,6 +6,7 @@ the sheet, the row and the column."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
@@ -182,9 +183,11 @@ class _CellParser(WorkSheetParser):
         cell: dict[str, Any] = super().parse_cell(element)
         if cell["data_type"] == "e":
             cell["value"] = UnreadableCell.error(str(cell["value"]))
-        elif cell["value"] is None and element.find(VALUE_TAG) is None:
-            formula = element.find(FORMULA_TAG)
-            if formula is not None:
+        elif cell["value"] is None and (formula := element.find(FORMULA_TAG)) is not None:
+            # A formula's empty text result is cached as an empty `<v>` of type "str"; any
+            # other empty or missing `<v>` is a formula never computed.
+            cached = element.find(VALUE_TAG)
+            if cached is None or (not cached.text and element.get("t") != "str"):
                 cell["value"] = UnreadableCell.formula("=" + (formula.text or "…"))
         elif isinstance(cell["value"], str):
             cell["value"] = unescape_controls(cell["value"])
@@ -327,7 +330,9 @@ def _csv_rows(stream: IO[bytes], sheet: Sheet) -> Iterator[tuple[int, list[str]]
             type_="csv_invalid",
         ) from None
     finally:
-        text.detach()
+        # Leave the caller's stream open (it may already be closed: nothing to do then).
+        with contextlib.suppress(ValueError):
+            text.detach()
 
 
 def _delimiter(header: str, sheet: Sheet) -> str:
