@@ -11,9 +11,9 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from msoffcrypto.format.ooxml import OOXMLFile
 import pytest
 from fastapi.testclient import TestClient
+from msoffcrypto.format.ooxml import OOXMLFile
 from openpyxl import Workbook, load_workbook
 
 from governance.application import Ledger
@@ -474,9 +474,9 @@ def test_a_semicolon_csv_with_a_byte_order_mark_imports(
 @pytest.mark.parametrize(
     ("body", "row", "words"),
     [
-        ("Nr\tTittel\r\n".encode(), 1, "komma eller semikolon"),
+        (b"Nr\tTittel\r\n", 1, "komma eller semikolon"),
         ("Nr,Tittel,Beskrivelse,Organisasjon,Prosjekt,Eier,S,K,Status,Slått sammen med,Begrunnelse\r\nOR-1,Tøm\r\n".encode("latin-1"), 1, "UTF-8"),
-        ("Nr,Tittel\r\n".encode(), 1, "kolonnen Beskrivelse mangler"),
+        (b"Nr,Tittel\r\n", 1, "kolonnen Beskrivelse mangler"),
     ],
 )  # fmt: skip
 def test_a_csv_file_that_cannot_be_read_is_refused(
