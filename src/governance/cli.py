@@ -392,9 +392,10 @@ def register_export(
             sheets = WORKBOOK_SHEETS[register] if workbook else (SHEET_OF[register],)
             rows = register_rows(models, register, sheets, as_of=day, position=position)
             if output == "-":
+                # Bytes, so the CSV's CRLF line ends reach the output as they are.
                 for text in csv_chunks(sheets[0], (row for _, row in rows)):
-                    sys.stdout.write(text)
-                sys.stdout.flush()
+                    sys.stdout.buffer.write(text.encode("utf-8"))
+                sys.stdout.buffer.flush()
                 return
             partial = f"{output}.partial"
             try:
