@@ -11,6 +11,9 @@ from api.responses import problem
 MAX_BODY = 1024 * 1024
 IMPORT_PATH = "/import"
 IMPORT_TYPES = frozenset({"application/x-ndjson", "application/jsonl", "text/plain"})
+FORM_PREFIX = "/ui/"
+FORM_TYPE = "application/x-www-form-urlencoded"
+"""The pages' forms (sign-in, sign-out) post as browsers do."""
 
 
 class BodyTooLarge(HTTPException):
@@ -54,7 +57,7 @@ class RequestLimits:
                 return
             await self.app(scope, receive, send)
             return
-        if not _is_json(kind):
+        if not _is_json(kind) and not (scope["path"].startswith(FORM_PREFIX) and kind == FORM_TYPE):
             await self._refuse(
                 scope, receive, send, 415, "Unsupported media type", "a write's body is application/json"
             )

@@ -57,6 +57,15 @@ LEDGER_TABLES = (
         " token_hash text NOT NULL UNIQUE,"
         " created_at text NOT NULL)"
     ),
+    (
+        "CREATE TABLE IF NOT EXISTS {schema}.ledger_sessions ("
+        " id_hash text PRIMARY KEY,"
+        " user_name text NOT NULL,"
+        " token_hash text NOT NULL,"
+        " csrf text NOT NULL,"
+        ' created_at text COLLATE "C" NOT NULL,'
+        ' last_seen text COLLATE "C" NOT NULL)'
+    ),
 )
 
 
@@ -94,6 +103,7 @@ class PostgresLedgerRecorder(LedgerLogRecorder, PostgresApplicationRecorder):
             events=f'"{schema}"."{events}"',
             idempotency=f'"{schema}".ledger_idempotency',
             users=f'"{schema}".ledger_users',
+            sessions=f'"{schema}".ledger_sessions',
             event_key="notification_id",
         )
 

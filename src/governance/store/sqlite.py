@@ -52,6 +52,15 @@ LEDGER_TABLES = (
         " token_hash TEXT NOT NULL UNIQUE,"
         " created_at TEXT NOT NULL)"
     ),
+    (
+        "CREATE TABLE IF NOT EXISTS ledger_sessions ("
+        " id_hash TEXT PRIMARY KEY,"
+        " user_name TEXT NOT NULL,"
+        " token_hash TEXT NOT NULL,"
+        " csrf TEXT NOT NULL,"
+        " created_at TEXT NOT NULL,"
+        " last_seen TEXT NOT NULL)"
+    ),
 )
 
 
@@ -75,6 +84,7 @@ class SQLiteLedgerRecorder(LedgerLogRecorder, SQLiteApplicationRecorder):
             events=self.events_table_name,
             idempotency="ledger_idempotency",
             users="ledger_users",
+            sessions="ledger_sessions",
             event_key="rowid",
         )
 
