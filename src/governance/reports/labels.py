@@ -156,7 +156,7 @@ FIELDS = {
     "consequence": "Konsekvens",
     "score": "Skår",
     "level": "Nivå",
-    "open": "Åpen",
+    "open": "Status",
     "merged_into": "Slått sammen med",
     "rationale": "Begrunnelse",
     "mitigations": "Tiltak",
