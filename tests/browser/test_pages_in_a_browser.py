@@ -68,7 +68,9 @@ def test_the_tertial_report_carries_the_hooks(signed_in: Any, server: str) -> No
     assert len(cells) == 25
     assert sum(int(cell.get_attribute("data-count")) for cell in cells) == 4
     ratings = signed_in.query_selector_all("[data-rating]")
-    assert ratings and all(cell.get_attribute("data-rating") in ("green", "yellow", "red") for cell in ratings)
+    assert ratings and all(
+        cell.get_attribute("data-rating") in ("green", "yellow", "red") for cell in ratings
+    )
     filing = signed_in.query_selector("#filing")
     assert re.fullmatch(r"[0-9a-f]{64}", filing.get_attribute("data-head-hash"))
     assert filing.get_attribute("data-head-hash") in filing.inner_text()
@@ -86,7 +88,9 @@ def test_the_pickers_read_an_earlier_moment_as_oslo_time(signed_in: Any, server:
     assert "15.09.2025 kl. 12:00" in signed_in.inner_text(".doc-meta").replace("\xa0", " ")
 
 
-def test_the_api_documentation_works_with_no_other_host(signed_in: Any, server: str, traffic: Traffic) -> None:
+def test_the_api_documentation_works_with_no_other_host(
+    signed_in: Any, server: str, traffic: Traffic
+) -> None:
     signed_in.goto(f"{server}/docs")
     signed_in.wait_for_selector(".swagger-ui .info .title")
     assert "Governance ledger" in signed_in.inner_text(".swagger-ui .info .title")

@@ -20,8 +20,8 @@ from governance.reports import formatting, labels
 from governance.reports.rendering import render
 from governance.timemodel import (
     OSLO,
-    TimeFormatError,
     Tertial,
+    TimeFormatError,
     oslo_day,
     parse_as_of,
     parse_known_at,
@@ -60,7 +60,8 @@ def read_instant(name: str, text: str | None, now: datetime) -> datetime:
     form the API takes (an RFC 3339 instant, or a day meaning its end); absent is now."""
     if text is not None and (match := _PICKER.match(text)):
         try:
-            local = datetime(*(int(part or 0) for part in match.groups()), tzinfo=OSLO)  # type: ignore[misc]
+            year, month, day, hour, minute, second = (int(part or 0) for part in match.groups())
+            local = datetime(year, month, day, hour, minute, second, tzinfo=OSLO)
         except ValueError as error:
             raise BadPageParameter(name, f"er ikke et gyldig tidspunkt ({error})") from None
         return min(local.astimezone(now.tzinfo), now)

@@ -74,7 +74,14 @@ class Sessions:
         self.log.modify(
             "INSERT INTO {sessions} (id_hash, user_name, token_hash, csrf, created_at, last_seen)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (_hash(session_id), row["name"], row["token_hash"], csrf, format_instant(now), format_instant(now)),
+            (
+                _hash(session_id),
+                row["name"],
+                row["token_hash"],
+                csrf,
+                format_instant(now),
+                format_instant(now),
+            ),
         )
         return session_id, PageSession(_user(row["name"], row["role"], row["projects"]), csrf)
 
@@ -143,9 +150,7 @@ def is_https(request: Request) -> bool:
 
 
 def set_cookie(response: Response, request: Request, name: str, value: str) -> None:
-    response.set_cookie(
-        name, value, httponly=True, samesite="strict", secure=is_https(request), path="/"
-    )
+    response.set_cookie(name, value, httponly=True, samesite="strict", secure=is_https(request), path="/")
 
 
 def page_session(request: Request) -> PageSession:
@@ -159,7 +164,10 @@ def page_session(request: Request) -> PageSession:
 
 def log_reader_session(session: Annotated[PageSession, Depends(page_session)]) -> PageSession:
     if not session.reads_log:
-        raise PageForbidden(session, "Revisjonssporet og kontrollen av loggen er for administrator, styresekretariat og revisor.")
+        raise PageForbidden(
+            session,
+            "Revisjonssporet og kontrollen av loggen er for administrator, styresekretariat og revisor.",
+        )
     return session
 
 

@@ -27,7 +27,9 @@ from api.pages.sessions import (
 router = APIRouter(include_in_schema=False)
 
 
-def _form(request: Request, *, next_path: str, status_code: int = 200, error: str | None = None) -> HTMLResponse:
+def _form(
+    request: Request, *, next_path: str, status_code: int = 200, error: str | None = None
+) -> HTMLResponse:
     value = request.cookies.get(SIGN_IN_COOKIE) or secrets.token_urlsafe(32)
     response = page(
         request,

@@ -39,12 +39,19 @@ def install_pages(app: FastAPI) -> None:
     @app.exception_handler(PageForbidden)
     async def _forbidden(request: Request, error: PageForbidden) -> HTMLResponse:
         return page(
-            request, error.session, "message.html", title="Ikke tilgang", status_code=403, message=error.message
+            request,
+            error.session,
+            "message.html",
+            title="Ikke tilgang",
+            status_code=403,
+            message=error.message,
         )
 
     @app.exception_handler(views.PageNotFound)
     async def _not_found(request: Request, error: views.PageNotFound) -> HTMLResponse:
-        return page(request, None, "message.html", title="Finnes ikke", status_code=404, message=error.message)
+        return page(
+            request, None, "message.html", title="Finnes ikke", status_code=404, message=error.message
+        )
 
     @app.exception_handler(BadPageParameter)
     async def _bad_parameter(request: Request, error: BadPageParameter) -> HTMLResponse:

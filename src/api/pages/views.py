@@ -24,6 +24,7 @@ from api.pages.frame import (
 )
 from api.pages.sessions import LogReaderSession, Session
 from governance.application import Ledger
+from governance.changes import split
 from governance.integrity import verify
 from governance.keys import KeyFormatError, SubjectKey
 from governance.projections.audit import DEFAULT_LIMIT, AuditFilter, BadCursor, audit_page
@@ -175,9 +176,14 @@ def tertial_page(
     models = _models(request)
     changes = None
     if earlier is not None:
+
         def changes() -> dict[str, Any]:
             return changes_since(
-                models, period, from_known_at=earlier, to_known_at=at.known_at, organisation=organisation or None
+                models,
+                period,
+                from_known_at=earlier,
+                to_known_at=at.known_at,
+                organisation=organisation or None,
             )
 
     report = gather(models, period, known_at=at.known_at, organisation=organisation or None, changes=changes)
@@ -200,7 +206,9 @@ def _history(ledger: Ledger, subject: SubjectKey, at: Any) -> list[dict[str, Any
     return rows
 
 
-def _subject_page(request: Request, session: Any, subject: SubjectKey, as_of: str | None, known_at: str | None) -> HTMLResponse:
+def _subject_page(
+    request: Request, session: Any, subject: SubjectKey, as_of: str | None, known_at: str | None
+) -> HTMLResponse:
     ledger = _ledger(request)
     at = reading(ledger, as_of, known_at)
     answer = ledger.subject(subject, as_of=at.as_of, known_at=at.cut)
@@ -233,7 +241,9 @@ def _subject_page(request: Request, session: Any, subject: SubjectKey, as_of: st
 
 
 @router.get("/ui/projects/{key}")
-def project_page(request: Request, key: str, session: Session, as_of: Text = None, known_at: Text = None) -> HTMLResponse:
+def project_page(
+    request: Request, key: str, session: Session, as_of: Text = None, known_at: Text = None
+) -> HTMLResponse:
     return _subject_page(request, session, _subject("project", key), as_of, known_at)
 
 
@@ -245,12 +255,16 @@ def milestone_page(
 
 
 @router.get("/ui/risks/{key}")
-def risk_page(request: Request, key: str, session: Session, as_of: Text = None, known_at: Text = None) -> HTMLResponse:
+def risk_page(
+    request: Request, key: str, session: Session, as_of: Text = None, known_at: Text = None
+) -> HTMLResponse:
     return _subject_page(request, session, _subject("risk", key), as_of, known_at)
 
 
 @router.get("/ui/contracts/{key}")
-def contract_page(request: Request, key: str, session: Session, as_of: Text = None, known_at: Text = None) -> HTMLResponse:
+def contract_page(
+    request: Request, key: str, session: Session, as_of: Text = None, known_at: Text = None
+) -> HTMLResponse:
     return _subject_page(request, session, _subject("contract", key), as_of, known_at)
 
 
@@ -264,7 +278,9 @@ def board_case_page(
     at = reading(ledger, None, known_at)
     position = ledger.position(at.cut)
     models.ensure(position)
-    answer = reconstruction(ledger, models, case, today=oslo_day(ledger.clock()), known_at=at.cut, position=position)
+    answer = reconstruction(
+        ledger, models, case, today=oslo_day(ledger.clock()), known_at=at.cut, position=position
+    )
     if answer is None:
         raise PageNotFound(f"Det finnes ingen styresak {case.key} slik loggen er kjent.")
     found = answer["case"]
@@ -301,7 +317,10 @@ def board_case_page(
         title=f"Styresak {found['body']} {found['case_no']}",
         section="subject",
         case=found,
-        refs=[{"name": subjects.subject_name(ref), "path": subjects.page_of_subject(ref)} for ref in found["refs"]],
+        refs=[
+            {"name": subjects.subject_name(ref), "path": subjects.page_of_subject(ref)}
+            for ref in found["refs"]
+        ],
         decisions=[
             {
                 **decision,
@@ -330,7 +349,7 @@ def board_case_page(
 
 def _change_row(subject: str, change: dict[str, Any]) -> dict[str, Any]:
     kind = subject.partition(":")[0]
-    parts = [part.replace("~1", "/").replace("~0", "~") for part in change["path"][1:].split("/")] if change["path"] else []
+    parts = split(change["path"])
     name = parts[-1] if parts else ""
     where = " › ".join(labels.FIELDS.get(part, part) for part in parts) or "hele saken"
 
@@ -379,7 +398,9 @@ def audit(
         effective_to=_day("effective_to", effective_to),
     )
     try:
-        found = audit_page(ledger, audit_filter, limit=limit, cursor=cursor or None, position=ledger.position(at.cut))
+        found = audit_page(
+            ledger, audit_filter, limit=limit, cursor=cursor or None, position=ledger.position(at.cut)
+        )
     except BadCursor:
         raise BadPageParameter("cursor", "er ikke en side denne loggen har gitt") from None
     filters = {
@@ -469,5 +490,3 @@ def verify_page(
         hash=hash or "",
         asked_hash=bool(hash),
     )
-
-

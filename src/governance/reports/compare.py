@@ -11,28 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from governance.changes import escape, resolve, split
+
 
 def pointer(parts: tuple[str, ...] | list[str]) -> str:
-    """A §6a path: JSON Pointer segments, a keyed item named by its key."""
-    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)
-
-
-def segments(path: str) -> list[str]:
-    if not path:
-        return []
-    return [part.replace("~1", "/").replace("~0", "~") for part in path[1:].split("/")]
-
-
-def descend(value: Any, parts: list[str] | tuple[str, ...]) -> Any:
-    """The value at `parts` below `value`, matching keyed list items by key."""
-    for part in parts:
-        if isinstance(value, dict):
-            value = value.get(part)
-        elif isinstance(value, list):
-            value = next((item for item in value if isinstance(item, dict) and item.get("key") == part), None)
-        else:
-            return None
-    return value
+    """A §6a path from its segments (a keyed item named by its key)."""
+    return "".join("/" + escape(str(part)) for part in parts)
 
 
 @dataclass(frozen=True)
@@ -61,8 +45,8 @@ class Comparison:
         for cut in range(len(parts) - 1, 0, -1):
             above = self._by_path.get(pointer(parts[:cut]))
             if above is not None:
-                before = descend(above["before"], parts[cut:])
-                after = descend(above["after"], parts[cut:])
+                below = pointer(parts[cut:])
+                before, after = resolve(above["before"], below), resolve(above["after"], below)
                 return None if before == after else Change(path, before, after)
         return None
 
@@ -74,14 +58,12 @@ class Comparison:
     def changed_under(self, *parts: str) -> bool:
         """Whether anything at or below this point changed."""
         prefix = pointer(parts)
-        return self.at(*parts) is not None or any(
-            path.startswith(prefix + "/") for path in self._by_path
-        )
+        return self.at(*parts) is not None or any(path.startswith(prefix + "/") for path in self._by_path)
 
     def gone(self) -> list[tuple[list[str], dict[str, Any]]]:
         """Keyed items present at the earlier reading and absent at the later one."""
         return [
-            (segments(change["path"]), change["before"])
+            (split(change["path"]), change["before"])
             for change in self.answer["changes"]
             if change["after"] is None and isinstance(change["before"], dict) and "key" in change["before"]
         ]

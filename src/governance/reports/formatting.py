@@ -83,7 +83,7 @@ def picker_value(value: datetime | str | None) -> str:
 
 def _grouped(number: Decimal) -> str:
     whole, _, fraction = f"{abs(number):.1f}".partition(".")
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

@@ -225,7 +225,7 @@ def label(value: Any, mapping: str) -> str:
 def field_value_label(name: str, value: Any, *, subject_kind: str | None = None) -> str | None:
     """The word for an enumerated field's value, or None when the field is free text."""
     if name == "kind":
-        words = AMENDMENT_KINDS if subject_kind == "contract" else MILESTONE_KINDS
-        return words.get(value)
+        kinds = AMENDMENT_KINDS if subject_kind == "contract" else MILESTONE_KINDS
+        return kinds.get(value)
     words = ENUMERATED_FIELDS.get(name)
     return None if words is None else words.get(value)

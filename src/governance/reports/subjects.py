@@ -14,7 +14,12 @@ MONEY = frozenset(
     {"cost_frame", "steering_frame", "phase_budget", "forecast", "actual", "earned_value", "value"}
 )
 SIGNED_MONEY = frozenset({"value_change"})
-BOOLEANS = {"open": labels.OPEN, "completed": labels.YES_NO, "dispute_open": labels.YES_NO, "terminated": labels.YES_NO}
+BOOLEANS = {
+    "open": labels.OPEN,
+    "completed": labels.YES_NO,
+    "dispute_open": labels.YES_NO,
+    "terminated": labels.YES_NO,
+}
 NESTED = frozenset({"status", "financials", "mitigations", "amendments", "decisions"})
 HIDDEN = frozenset({"key"})
 

@@ -107,9 +107,7 @@ def context(report: TertialReport) -> dict[str, Any]:
         "key_figures": _key_figures(snapshot, projects, at),
         "projects": projects,
         "finances": [project for project in projects if project["financials"] is not None],
-        "milestones": [
-            milestone for project in projects for milestone in project["milestones"]
-        ],
+        "milestones": [milestone for project in projects for milestone in project["milestones"]],
         "matrix": _matrix(snapshot, report.previous, comparison),
         "moved": _moved(snapshot, report.previous),
         "reported_risks": _reported(snapshot, report.reported_risks, at),
@@ -117,7 +115,9 @@ def context(report: TertialReport) -> dict[str, Any]:
         "closed_risks": [_risk_line(item) for item in risks["closed_in_period"]],
         "amendments": _marked(
             [_amendment(item) for item in snapshot["amendments_in_period"]],
-            comparison.added_to("amendments_in_period", snapshot["amendments_in_period"]) if comparison else [],
+            comparison.added_to("amendments_in_period", snapshot["amendments_in_period"])
+            if comparison
+            else [],
             snapshot["amendments_in_period"],
         ),
         "decisions": _marked(
@@ -132,7 +132,11 @@ def context(report: TertialReport) -> dict[str, Any]:
             "page_path": f"/ui/verify?position={log['position']}&hash={log['head_hash']}",
             "command": f"governance verify --position {log['position']} --hash {log['head_hash']}",
         },
-        "compare": _comparison(report.changes, comparison, snapshot) if comparison is not None else None,
+        "compare": (
+            _comparison(report.changes, comparison, snapshot)
+            if report.changes is not None and comparison is not None
+            else None
+        ),
         "running_header": f"{title} · slik loggen var kjent {fmt.instant(snapshot['known_at'])}",
     }
 
@@ -312,7 +316,9 @@ def _matrix(
     before = comparison.before(heatmap, "risks", "heatmap") if comparison is not None else None
     earlier: dict[str, tuple[int, int]] = {}
     if previous is not None:
-        earlier = {item["key"]: (item["probability"], item["consequence"]) for item in previous["risks"]["open"]}
+        earlier = {
+            item["key"]: (item["probability"], item["consequence"]) for item in previous["risks"]["open"]
+        }
     keys: dict[tuple[int, int], list[dict[str, Any]]] = {}
     for item in snapshot["risks"]["open"]:
         position = (item["probability"], item["consequence"])
@@ -351,9 +357,14 @@ def _moved(snapshot: dict[str, Any], previous: dict[str, Any] | None) -> list[di
     moved = []
     for item in snapshot["risks"]["open"]:
         was = earlier.get(item["key"])
-        if was is None or (was["probability"], was["consequence"]) == (item["probability"], item["consequence"]):
+        if was is None or (was["probability"], was["consequence"]) == (
+            item["probability"],
+            item["consequence"],
+        ):
             continue
-        direction = "opp" if item["score"] > was["score"] else "ned" if item["score"] < was["score"] else "sidelengs"
+        direction = (
+            "opp" if item["score"] > was["score"] else "ned" if item["score"] < was["score"] else "sidelengs"
+        )
         moved.append(
             {
                 "key": item["key"],
@@ -445,7 +456,11 @@ GONE_LISTS = {
 
 def _gone_label(parts: list[str]) -> str:
     if len(parts) == 4 and parts[0] == "projects":
-        return "Milepæl oppnådd i perioden" if parts[2] == "milestones_achieved" else "Milepæl forsinket i perioden"
+        return (
+            "Milepæl oppnådd i perioden"
+            if parts[2] == "milestones_achieved"
+            else "Milepæl forsinket i perioden"
+        )
     return GONE_LISTS.get(tuple(parts[:-1]), "Element")
 
 
@@ -516,7 +531,7 @@ def changes_since(
     organisation: str | None = None,
 ) -> dict[str, Any]:
     """The tertial's changes between two readings (§6a), as the read side answers them."""
-    from governance.projections.changes import tertial_changes  # type: ignore[import-not-found]
+    from governance.projections.changes import tertial_changes  # type: ignore[import-untyped]
 
     answer: dict[str, Any] = tertial_changes(
         models, period, from_known_at=from_known_at, to_known_at=to_known_at, organisation=organisation
