@@ -13,7 +13,7 @@ from api.errors import install_error_handlers
 from api.limits import RequestLimits
 from api.pages.site import install_pages
 from api.responses import OrjsonResponse
-from api.routes import exchange, health, reads, subjects, writes
+from api.routes import exchange, health, lists, reads, subjects, writes
 from governance.application import Ledger
 from governance.projections.runner import ReadModels
 from governance.settings import settings
@@ -60,6 +60,7 @@ def create_app(ledger: Ledger | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(writes.router)
     app.include_router(subjects.router)
+    app.include_router(lists.router)
     app.include_router(reads.router)
     app.include_router(exchange.router)
     install_pages(app)

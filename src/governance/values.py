@@ -7,6 +7,7 @@ chain's canonical JSON could not encode one).
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -89,3 +90,8 @@ def risk_level(score: int) -> str:
 
 
 RISK_LEVELS = ("low", "medium", "high", "critical")
+
+
+def folded(text: str) -> str:
+    """Text as a search compares it (DOMAIN.md §6a `q`): ``casefold(NFC(text))``."""
+    return unicodedata.normalize("NFC", text).casefold()

@@ -7,14 +7,29 @@ from typing import Any
 import orjson
 
 from governance.projections.schema import Fact, Handler, Table
+from governance.values import folded
 
 TABLES = (
     Table(
         "rm_contracts",
-        ("subject", "key", "title", "supplier", "customer", "signed_on", "value", "project", "eff", "seq"),
+        (
+            "subject",
+            "key",
+            "title",
+            "supplier",
+            "customer",
+            "signed_on",
+            "value",
+            "project",
+            "eff",
+            "seq",
+            "find_key",
+            "find_text",
+        ),
         "CREATE TABLE IF NOT EXISTS {t}rm_contracts (subject {text} PRIMARY KEY, key {text} NOT NULL,"
-        " title TEXT NOT NULL, supplier TEXT NOT NULL, customer TEXT NOT NULL, signed_on {text} NOT NULL,"
-        " value BIGINT, project {text}, eff {text} NOT NULL, seq BIGINT NOT NULL)",
+        " title TEXT NOT NULL, supplier {text} NOT NULL, customer TEXT NOT NULL, signed_on {text} NOT NULL,"
+        " value BIGINT, project {text}, eff {text} NOT NULL, seq BIGINT NOT NULL, find_key TEXT NOT NULL,"
+        " find_text TEXT NOT NULL)",
     ),
     Table(
         "rm_contract_facts",
@@ -47,7 +62,7 @@ TABLES = (
         " value_change BIGINT, affected TEXT NOT NULL, eff {text} NOT NULL, seq BIGINT NOT NULL)",
         (
             "CREATE INDEX IF NOT EXISTS rm_amendments_by_eff ON {t}rm_amendments (eff, seq)",
-            "CREATE INDEX IF NOT EXISTS rm_amendments_by_subject ON {t}rm_amendments (subject, amendment_no)",
+            "CREATE INDEX IF NOT EXISTS rm_amendments_by_subject ON {t}rm_amendments (subject, eff, seq)",
         ),
     ),
 )
@@ -69,6 +84,8 @@ def _signed(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
                 s.get("project"),
                 s["effective_on"],
                 seq,
+                folded(subject.partition(":")[2]),
+                folded(s["title"]),
             ),
         )
     ]

@@ -23,7 +23,7 @@ import orjson
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from governance.application import Ledger
-from governance.projections import board_cases
+from governance.projections import backdated, board_cases
 from governance.projections.schema import Fact, Handler, Row
 from governance.projections.view import MODULES, VERSION, ReadModelView, empty_tables, open_view
 from governance.timemodel import oslo_day
@@ -50,13 +50,13 @@ class ReadModelsBehind(Exception):
         self.applied = applied
 
 
-def facts_of(seq: int, subject: str, type_: str, state: dict[str, Any]) -> list[Fact]:
+def facts_of(seq: int, subject: str, type_: str, state: dict[str, Any], recorded_at: str) -> list[Fact]:
     """The fact rows one event adds to the read models."""
     handler = HANDLERS.get(type_)
     facts = handler(seq, subject, state) if handler is not None else []
     if type_ in board_cases.CITING_TYPES:
         facts = facts + board_cases.citations(seq, state)
-    return facts
+    return facts + backdated.flags(seq, state["effective_on"], recorded_at)
 
 
 @dataclass(frozen=True)
@@ -136,8 +136,8 @@ class ReadModels:
             return None
         decode = orjson.loads
         grouped = empty_tables()
-        for seq, _, subject, type_, raw in rows:
-            for table, values in facts_of(seq, subject, type_, decode(raw)):
+        for seq, _, subject, type_, raw, recorded_at in rows:
+            for table, values in facts_of(seq, subject, type_, decode(raw), recorded_at):
                 grouped[table].append(values)
         last_seq, last_notification_id = rows[-1][:2]
         return Page(grouped, last_seq, last_notification_id)

@@ -18,15 +18,15 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from eventsourcing.utils import Environment
 
-from governance.projections import board_cases, contracts, milestones, projects, risks
+from governance.projections import backdated, board_cases, contracts, milestones, projects, risks
 from governance.projections.schema import Row, Table
 from governance.store.postgres import ddl_lock
 
-MODULES = (projects, milestones, risks, contracts, board_cases)
+MODULES = (projects, milestones, risks, contracts, board_cases, backdated)
 TABLES: tuple[Table, ...] = tuple(table for module in MODULES for table in module.TABLES)
 COLUMNS = {table.name: table.columns for table in TABLES}
 
-VERSION = 2
+VERSION = 3
 """The fact tables' layout; a store built with another layout is rebuilt on start."""
 
 STATE_TABLE = (
@@ -34,7 +34,7 @@ STATE_TABLE = (
     " version INTEGER NOT NULL, rebuilding INTEGER NOT NULL)"
 )
 
-_NAMED = re.compile(r"(?<!:):([a-z_]+)")
+_NAMED = re.compile(r"(?<!:):([a-z_][a-z0-9_]*)")
 
 
 class ReadModelView(TrackingRecorder):
