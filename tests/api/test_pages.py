@@ -28,6 +28,8 @@ PAGES = [
     "/ui/tertials",
     "/ui/tertials/2025-T2",
     "/ui/tertials/2025-T2?known_at=2025-09-15T12:00",
+    "/ui/tertials/2025-T2?compare_to=2025-09-15",
+    "/ui/audit?backdated=true&late=true",
     "/ui/board-cases/HDO/27-2025",
     "/ui/projects/KAK",
     "/ui/milestones/KAK/DL2",
@@ -218,7 +220,7 @@ def test_the_role_is_read_again_on_every_request(demo: Ledger, browser: TestClie
     assert browser.get("/ui/audit").status_code == 403
 
 
-@pytest.mark.parametrize("path", ["/ui/audit", "/ui/verify"])
+@pytest.mark.parametrize("path", ["/ui/audit", "/ui/verify", "/ui/audit.csv"])
 def test_the_audit_and_verify_pages_are_for_admin_secretariat_and_auditor(
     demo: Ledger, browser: TestClient, path: str
 ) -> None:
@@ -363,3 +365,84 @@ def test_no_token_is_written_to_the_log(
 
     assert token not in caplog.text
     assert browser.cookies["governance_session"] not in caplog.text
+
+
+def test_the_audit_csv_is_the_apis_csv_with_a_byte_order_mark(demo: Ledger, browser: TestClient) -> None:
+    sign_in(browser, token_for(demo, "admin", "admin"))
+    api = browser.get(
+        "/audit", params={"type": "RiskAssessed"}, headers={"Accept": "text/csv", **bearer(demo)}
+    )
+
+    page = browser.get("/ui/audit.csv", params={"type": "RiskAssessed"})
+
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/csv")
+    assert "attachment" in page.headers["content-disposition"]
+    assert page.content.startswith("\ufeff".encode())
+    assert page.content == "\ufeff".encode() + api.content
+    assert page.text.count("\r\n") == 1 + sum(1 for e in demo.envelopes() if e["type"] == "RiskAssessed")
+
+
+def bearer(ledger: Ledger) -> dict[str, str]:
+    return {"Authorization": f"Bearer {Users(ledger.log).add('api-reader', 'auditor')}"}
+
+
+def test_the_audit_page_filters_pages_and_keeps_its_position(demo: Ledger, browser: TestClient) -> None:
+    sign_in(browser, token_for(demo, "admin", "admin"))
+
+    first = BeautifulSoup(browser.get("/ui/audit", params={"limit": 10}).text, "html.parser")
+    numbers = [int(row.select_one("td").get_text()) for row in first.select("table.events tbody tr")]
+    assert numbers == list(range(1, 11))
+    next_link = first.select_one('nav.pager a[href*="cursor="]')["href"]
+
+    second = BeautifulSoup(browser.get(next_link).text, "html.parser")
+    assert [int(row.select_one("td").get_text()) for row in second.select("table.events tbody tr")] == list(
+        range(11, 21)
+    )
+    backdated = BeautifulSoup(browser.get("/ui/audit", params={"backdated": "true"}).text, "html.parser")
+    assert all("tilbakedatert" in row.get_text() for row in backdated.select("table.events tbody tr"))
+
+
+def test_the_overview_searches_every_kind_by_key_name_or_title(demo: Ledger, browser: TestClient) -> None:
+    sign_in(browser, token_for(demo))
+
+    soup = BeautifulSoup(browser.get("/ui/", params={"q": "pilot"}).text, "html.parser")
+
+    rows = soup.select("table.search-results tbody tr")
+    kinds = {row.select_one("td").get_text() for row in rows}
+    assert "milepæl" in kinds
+    assert all("pilot" in row.get_text().casefold() for row in rows)
+    assert "Ingen treff" in browser.get("/ui/", params={"q": "finnes-ikke-noe-sted"}).text
+
+
+def test_the_board_case_shows_the_decision_basis_and_the_corrections_since_the_meeting(
+    demo: Ledger, browser: TestClient
+) -> None:
+    sign_in(browser, token_for(demo))
+
+    now = BeautifulSoup(browser.get("/ui/board-cases/HDO/27-2025").text, "html.parser")
+    then = BeautifulSoup(
+        browser.get("/ui/board-cases/HDO/27-2025", params={"known_at": "2025-09-11"}).text, "html.parser"
+    )
+
+    assert len(now.select(".basis-item")) == len(then.select(".basis-item")) > 0
+    corrections = now.select("table.corrections tbody tr")
+    assert corrections, "the demo corrects what the board saw on 11 September"
+    assert now.select("table.corrections ~ table.events tbody tr")
+    assert then.select("table.corrections") == []
+    assert "Ingenting styret bygde på, er rettet siden møtet" in then.get_text()
+
+
+def test_the_tertial_page_marks_changes_since_an_earlier_reading(demo: Ledger, browser: TestClient) -> None:
+    sign_in(browser, token_for(demo))
+
+    soup = BeautifulSoup(
+        browser.get("/ui/tertials/2025-T2", params={"compare_to": "2025-09-15"}).text, "html.parser"
+    )
+
+    assert len(soup.select("#risk-matrix [data-count-before]")) == 25
+    actual = soup.select_one('#finances [data-figure="actual"]')
+    assert "changed" in actual["class"] and "44,6" in actual.get_text()
+    assert soup.select("#changes table.events tbody tr")
+    later = browser.get("/ui/tertials/2025-T2", params={"compare_to": "2026-01-01", "known_at": "2025-09-15"})
+    assert later.status_code == 422

@@ -17,6 +17,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("br
 PAGES = [
     ("overview", "/ui/", "h1"),
     ("tertial-2025-T2", "/ui/tertials/2025-T2", "#risk-matrix"),
+    ("tertial-2025-T2-compare-2025-09-15", "/ui/tertials/2025-T2?compare_to=2025-09-15", "#changes"),
+    ("overview-search", "/ui/?q=pilot", "table.search-results"),
     ("board-case-HDO-27-2025", "/ui/board-cases/HDO/27-2025", "h1"),
     ("risk-OR-821", "/ui/risks/OR-821", "h1"),
     ("project-KAK", "/ui/projects/KAK", "h1"),
@@ -75,6 +77,17 @@ def test_the_tertial_report_carries_the_hooks(signed_in: Any, server: str) -> No
     assert re.fullmatch(r"[0-9a-f]{64}", filing.get_attribute("data-head-hash"))
     assert filing.get_attribute("data-head-hash") in filing.inner_text()
     assert int(filing.get_attribute("data-position")) > 0
+
+
+def test_the_compare_view_marks_the_earlier_counts_and_lists_what_was_learnt(
+    signed_in: Any, server: str
+) -> None:
+    signed_in.goto(f"{server}/ui/tertials/2025-T2?compare_to=2025-09-15")
+
+    cells = signed_in.query_selector_all("#risk-matrix [data-count-before]")
+    assert len(cells) == 25
+    assert signed_in.query_selector_all(".changed")
+    assert signed_in.query_selector_all("#changes table.events tbody tr")
 
 
 def test_the_pickers_read_an_earlier_moment_as_oslo_time(signed_in: Any, server: str) -> None:

@@ -6,13 +6,14 @@ The pages only read. Every page takes `known_at` as the API does (and a picker's
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 
+from api.csv import csv_response
 from api.pages.frame import (
     BadPageParameter,
     latest_tertial,
@@ -25,12 +26,22 @@ from api.pages.frame import (
 from api.pages.sessions import LogReaderSession, Session
 from governance.application import Ledger
 from governance.changes import split
+from governance.csvformat import ENVELOPE_COLUMNS
 from governance.integrity import verify
-from governance.keys import KeyFormatError, SubjectKey
-from governance.projections.audit import DEFAULT_LIMIT, AuditFilter, BadCursor, audit_page
-from governance.projections.reads import status_report
+from governance.keys import KINDS, KeyFormatError, SubjectKey
+from governance.projections.audit import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    AuditCursor,
+    AuditFilter,
+    BadCursor,
+    audit_page,
+    every_event,
+)
+from governance.projections.reads import position_at, status_report, subject_answer
 from governance.projections.reconstruction import reconstruction
 from governance.projections.runner import ReadModels
+from governance.projections.subjects import Selection, answers
 from governance.reports import formatting as fmt
 from governance.reports import labels, subjects
 from governance.reports.rendering import render_tertial, running_header_css, style_hash
@@ -46,6 +57,10 @@ from governance.timemodel import (
 )
 
 router = APIRouter(include_in_schema=False)
+
+BOM = "\ufeff"
+SEARCH_LIMIT = 25
+"""Search results shown per kind of subject."""
 
 
 class PageNotFound(Exception):
@@ -88,9 +103,10 @@ def ui_root() -> RedirectResponse:
 def overview(
     request: Request, session: Session, as_of: Text = None, known_at: Text = None, q: Text = None
 ) -> HTMLResponse:
-    ledger = _ledger(request)
+    ledger, models = _ledger(request), _models(request)
     at = reading(ledger, as_of, known_at)
-    status = status_report(_models(request), as_of=at.as_of, known_at=at.known_at)
+    status = status_report(models, as_of=at.as_of, known_at=at.known_at)
+    results, truncated = _search(models, q or "", at.as_of, status["log"]["position"])
     projects = [
         {
             **project,
@@ -122,8 +138,35 @@ def overview(
         log=status["log"],
         tertials=_tertials(ledger),
         q=q or "",
-        results=None,
+        results=results,
+        results_truncated=truncated,
     )
+
+
+def _search(
+    models: ReadModels, q: str, as_of: date, position: int
+) -> tuple[list[dict[str, str]] | None, bool]:
+    """Subjects of every kind whose key, name or title holds `q` (§6a `q`), at most
+    `SEARCH_LIMIT` of each kind; None when nothing was asked."""
+    if not q.strip():
+        return None, False
+    found: list[dict[str, str]] = []
+    truncated = False
+    for kind in KINDS:
+        items = answers(
+            models, kind, as_of=as_of, position=position, selection=Selection(q=q, limit=SEARCH_LIMIT + 1)
+        )
+        truncated = truncated or len(items) > SEARCH_LIMIT
+        found.extend(
+            {
+                "kind_word": labels.label(kind, "subject_kind"),
+                "key": item["key"],
+                "name": item.get("name") or item.get("title") or "",
+                "path": subjects.page_of(kind, item["key"]),
+            }
+            for item in items[:SEARCH_LIMIT]
+        )
+    return found, truncated
 
 
 def _tertials(ledger: Ledger) -> list[dict[str, str]]:
@@ -133,7 +176,7 @@ def _tertials(ledger: Ledger) -> list[dict[str, str]]:
     first_day = rows[0]["first"] if rows and rows[0]["first"] else None
     if first_day is None:
         return [{"key": str(last), "name": fmt.tertial_name(str(last))}]
-    tertial = Tertial.containing(fmt._as_day(first_day))
+    tertial = Tertial.containing(fmt.as_day(first_day))
     found = []
     while tertial <= last:
         found.append({"key": str(tertial), "name": fmt.tertial_name(str(tertial))})
@@ -211,7 +254,7 @@ def _subject_page(
 ) -> HTMLResponse:
     ledger = _ledger(request)
     at = reading(ledger, as_of, known_at)
-    answer = ledger.subject(subject, as_of=at.as_of, known_at=at.cut)
+    answer = subject_answer(_models(request), subject, as_of=at.as_of, known_at=at.known_at)
     history = _history(ledger, subject, at)
     if answer is None and not history:
         raise PageNotFound(f"Det finnes ingen {subjects.subject_name(str(subject))} slik loggen er kjent.")
@@ -276,11 +319,7 @@ def board_case_page(
     models = _models(request)
     case = _subject("board-case", body, case_no)
     at = reading(ledger, None, known_at)
-    position = ledger.position(at.cut)
-    models.ensure(position)
-    answer = reconstruction(
-        ledger, models, case, today=oslo_day(ledger.clock()), known_at=at.cut, position=position
-    )
+    answer = reconstruction(models, case, today=oslo_day(ledger.clock()), known_at=at.known_at)
     if answer is None:
         raise PageNotFound(f"Det finnes ingen styresak {case.key} slik loggen er kjent.")
     found = answer["case"]
@@ -308,7 +347,7 @@ def board_case_page(
             "changes": [_change_row(item["subject"], change) for change in item["changes"]],
             "events": [event_row(envelope) for envelope in item["events"]],
         }
-        for item in answer.get("corrections", [])
+        for item in answer["corrections"]
     ]
     return page(
         request,
@@ -334,11 +373,10 @@ def board_case_page(
         ],
         basis=basis,
         corrections=corrections,
-        corrections_known=("corrections" in answer),
         citing=[event_row(envelope) for envelope in answer["citing_events"]],
         history=_history(ledger, case, at),
         meeting_text=fmt.day(found["meeting_on"]),
-        seen_then_text=fmt.instant(min(end_of_oslo_day(found["meeting_on"]), ledger.clock())),
+        seen_then_text=fmt.instant(min(end_of_oslo_day(fmt.as_day(found["meeting_on"])), ledger.clock())),
         at=at,
         picker_known_at="" if at.is_now else fmt.picker_value(at.known_at),
         known_at_text=fmt.instant(at.known_at),
@@ -363,59 +401,78 @@ def _change_row(subject: str, change: dict[str, Any]) -> dict[str, Any]:
     return {"where": where, "before": shown(change["before"]), "after": shown(change["after"])}
 
 
-@router.get("/ui/audit")
-def audit(
-    request: Request,
-    session: LogReaderSession,
-    known_at: Text = None,
-    subject: Text = None,
-    actor: Text = None,
-    type: Text = None,
-    recorded_from: Text = None,
-    recorded_to: Text = None,
-    effective_from: Text = None,
-    effective_to: Text = None,
-    cursor: Text = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = DEFAULT_LIMIT,
-) -> HTMLResponse:
-    ledger = _ledger(request)
-    at = reading(ledger, None, known_at)
+AUDIT_FILTERS = (
+    "known_at",
+    "subject",
+    "actor",
+    "type",
+    "recorded_from",
+    "recorded_to",
+    "effective_from",
+    "effective_to",
+    "backdated",
+    "late",
+)
+YES_NO_FILTER = {"": None, "true": True, "false": False}
+
+
+def _audit_filter(ledger: Ledger, given: dict[str, str]) -> AuditFilter:
+    """The audit filter a page's fields give (empty fields filter nothing)."""
     now = ledger.clock()
+    subject, kind = given["subject"], given["type"]
     if subject:
         try:
             SubjectKey.parse(subject)
         except KeyFormatError:
             raise BadPageParameter("subject", "må være en full nøkkel, for eksempel risk:OR-631") from None
-    if type and type not in labels.EVENT_TYPES:
+    if kind and kind not in labels.EVENT_TYPES:
         raise BadPageParameter("type", "er ingen hendelsestype")
-    audit_filter = AuditFilter(
+    for name in ("backdated", "late"):
+        if given[name] not in YES_NO_FILTER:
+            raise BadPageParameter(name, "må være ja eller nei")
+    return AuditFilter(
         subject=subject or None,
-        actor=actor or None,
-        type=type or None,
-        recorded_from=_bound("recorded_from", recorded_from, now, end=False),
-        recorded_to=_bound("recorded_to", recorded_to, now, end=True),
-        effective_from=_day("effective_from", effective_from),
-        effective_to=_day("effective_to", effective_to),
+        actor=given["actor"] or None,
+        type=kind or None,
+        recorded_from=_bound("recorded_from", given["recorded_from"], now, end=False),
+        recorded_to=_bound("recorded_to", given["recorded_to"], now, end=True),
+        effective_from=_day("effective_from", given["effective_from"]),
+        effective_to=_day("effective_to", given["effective_to"]),
+        backdated=YES_NO_FILTER[given["backdated"]],
+        late=YES_NO_FILTER[given["late"]],
     )
-    try:
-        found = audit_page(
-            ledger, audit_filter, limit=limit, cursor=cursor or None, position=ledger.position(at.cut)
-        )
-    except BadCursor:
-        raise BadPageParameter("cursor", "er ikke en side denne loggen har gitt") from None
-    filters = {
-        "known_at": known_at or "",
-        "subject": subject or "",
-        "actor": actor or "",
-        "type": type or "",
-        "recorded_from": recorded_from or "",
-        "recorded_to": recorded_to or "",
-        "effective_from": effective_from or "",
-        "effective_to": effective_to or "",
-    }
-    query = "&".join(f"{name}={_quote(value)}" for name, value in filters.items() if value)
+
+
+def _audit_fields(request: Request) -> dict[str, str]:
+    return {name: request.query_params.get(name, "") for name in AUDIT_FILTERS}
+
+
+@router.get("/ui/audit")
+def audit(
+    request: Request,
+    session: LogReaderSession,
+    cursor: Text = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> HTMLResponse:
+    ledger, models = _ledger(request), _models(request)
+    given = _audit_fields(request)
+    at = reading(ledger, None, given["known_at"])
+    audit_filter = _audit_filter(ledger, given)
+    after = 0
+    if cursor:
+        try:
+            pinned = AuditCursor.decode(cursor)
+        except BadCursor:
+            raise BadPageParameter("cursor", "er ikke en side denne loggen har gitt") from None
+        if pinned.filter != audit_filter or pinned.position > ledger.position():
+            raise BadPageParameter("cursor", "hører til andre filtre; begynn på første side")
+        position, after = pinned.position, pinned.after
+    else:
+        position = position_at(models, at.known_at)
+    items, next_page = audit_page(models, audit_filter, limit=limit, position=position, after=after)
+    query = "&".join(f"{name}={_quote(value)}" for name, value in given.items() if value)
     rows = []
-    for envelope in found["items"]:
+    for envelope in items:
         row = event_row(envelope)
         row["details"] = subjects.data_rows(row["kind"], envelope["data"])
         row["hash"] = envelope["hash"]
@@ -426,18 +483,36 @@ def audit(
         "audit.html",
         title="Revisjonsspor",
         section="audit",
-        filters=filters,
+        filters=given,
         event_types=labels.EVENT_TYPES,
         rows=rows,
+        position=position,
         next_path=(
-            f"/ui/audit?{query}{'&' if query else ''}cursor={_quote(found['next_cursor'])}&limit={limit}"
-            if found["next_cursor"]
+            f"/ui/audit?{query}{'&' if query else ''}cursor={_quote(next_page.encode())}&limit={limit}"
+            if next_page
             else None
         ),
         first_path=f"/ui/audit?{query}" if cursor else None,
         csv_path=f"/ui/audit.csv?{query}",
         known_at_text=fmt.instant(at.known_at),
     )
+
+
+@router.get("/ui/audit.csv")
+def audit_csv(request: Request, session: LogReaderSession) -> StreamingResponse:
+    """The same CSV as `GET /audit` answers (§6a), with a byte-order mark for spreadsheet
+    programs, every event the filters select."""
+    ledger, models = _ledger(request), _models(request)
+    given = _audit_fields(request)
+    at = reading(ledger, None, given["known_at"])
+    audit_filter = _audit_filter(ledger, given)
+    position = position_at(models, at.known_at)
+    response = csv_response(
+        ENVELOPE_COLUMNS, every_event(models, audit_filter, position=position), prefix=BOM
+    )
+    response.headers["Content-Disposition"] = f'attachment; filename="revisjonsspor-{position}.csv"'
+    response.headers.update(page_headers())
+    return response
 
 
 def _quote(value: str) -> str:

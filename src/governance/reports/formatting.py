@@ -27,7 +27,7 @@ MINUS = "−"
 NBSP = "\u00a0"
 
 
-def _as_day(value: date | str) -> date:
+def as_day(value: date | str) -> date:
     return value if isinstance(value, date) else parse_day(value)
 
 
@@ -35,7 +35,7 @@ def day(value: date | str | None) -> str:
     """`15.09.2025`."""
     if value is None:
         return DASH
-    found = _as_day(value)
+    found = as_day(value)
     return f"{found.day:02d}.{found.month:02d}.{found.year:04d}"
 
 
@@ -43,13 +43,13 @@ def long_day(value: date | str | None) -> str:
     """`15. september 2025`."""
     if value is None:
         return DASH
-    found = _as_day(value)
+    found = as_day(value)
     return f"{found.day}. {MONTHS[found.month - 1]} {found.year}"
 
 
 def period(start: date | str, end: date | str) -> str:
     """`1. mai – 31. august 2025` (the year once when both days share it)."""
-    first, last = _as_day(start), _as_day(end)
+    first, last = as_day(start), as_day(end)
     if first.year == last.year:
         return f"{first.day}. {MONTHS[first.month - 1]} {DASH} {long_day(last)}"
     return f"{long_day(first)} {DASH} {long_day(last)}"

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from governance.keys import SubjectKey
+from governance.projections.changes import tertial_changes
 from governance.projections.reads import tertial_report
 from governance.projections.runner import ReadModels
+from governance.projections.subjects import Selection, answers
 from governance.reports import formatting as fmt
 from governance.reports import labels
 from governance.reports.compare import Change, Comparison
@@ -55,14 +56,16 @@ def gather(
         if period.previous is not None
         else None
     )
-    ledger = models.ledger
-    reported = {}
-    for item in snapshot["risks"]["open"]:
-        if item["score"] >= REPORTED_LEVEL:
-            answer = ledger.subject(SubjectKey("risk", item["key"]), as_of=period.end, known_at=known_at)
-            if answer is not None:
-                reported[item["key"]] = answer
-    return TertialReport(snapshot, previous, reported, changes() if changes is not None else None)
+    keys = [f"risk:{item['key']}" for item in snapshot["risks"]["open"] if item["score"] >= REPORTED_LEVEL]
+    position = snapshot["log"]["position"]
+    reported = models.cached(
+        ("reported-risks", str(period), position, organisation),
+        lambda: answers(
+            models, "risk", as_of=period.end, position=position, selection=Selection(subjects=keys)
+        ),
+    )
+    by_key = {answer["key"]: answer for answer in reported}
+    return TertialReport(snapshot, previous, by_key, changes() if changes is not None else None)
 
 
 # ---------------------------------------------------------------------------------------
@@ -469,7 +472,7 @@ def event_row(envelope: dict[str, Any]) -> dict[str, Any]:
     kind, _, key = envelope["subject"].partition(":")
     recorded_day = fmt.oslo_day_of(envelope["recorded_at"])
     effective = envelope["effective_on"]
-    effective_day = effective if not isinstance(effective, str) else fmt._as_day(effective)
+    effective_day = fmt.as_day(effective)
     return {
         "seq": envelope["seq"],
         "subject": envelope["subject"],
@@ -531,9 +534,6 @@ def changes_since(
     organisation: str | None = None,
 ) -> dict[str, Any]:
     """The tertial's changes between two readings (§6a), as the read side answers them."""
-    from governance.projections.changes import tertial_changes  # type: ignore[import-untyped]
-
-    answer: dict[str, Any] = tertial_changes(
+    return tertial_changes(
         models, period, from_known_at=from_known_at, to_known_at=to_known_at, organisation=organisation
     )
-    return answer
