@@ -44,8 +44,8 @@ from governance.projections.runner import ReadModels
 from governance.projections.subjects import Selection, answers
 from governance.reports import formatting as fmt
 from governance.reports import labels, subjects
-from governance.reports.rendering import render_tertial, running_header_css, style_hash
-from governance.reports.tertial import changes_since, context, event_row, gather
+from governance.reports.rendering import render_tertial_page, style_hash, tertial_body
+from governance.reports.tertial import changes_since, event_row, gather
 from governance.timemodel import (
     Tertial,
     TimeFormatError,
@@ -217,27 +217,38 @@ def tertial_page(
         if earlier > at.known_at:
             raise BadPageParameter("compare_to", "må være en tidligere lesning enn «slik loggen var kjent»")
     models = _models(request)
+    scope = organisation or None
     changes = None
     if earlier is not None:
 
         def changes() -> dict[str, Any]:
             return changes_since(
-                models,
-                period,
-                from_known_at=earlier,
-                to_known_at=at.known_at,
-                organisation=organisation or None,
+                models, period, from_known_at=earlier, to_known_at=at.known_at, organisation=scope
             )
 
-    report = gather(models, period, known_at=at.known_at, organisation=organisation or None, changes=changes)
+    # The content depends only on the log positions read and the moments it names (to the
+    # minute): rendered once, it is kept like the snapshots it shows.
+    key = (
+        "tertial-page",
+        str(period),
+        position_at(models, at.known_at),
+        fmt.instant(at.known_at),
+        scope,
+        None if earlier is None else (position_at(models, earlier), fmt.instant(earlier)),
+    )
+    body = models.cached(
+        key,
+        lambda: tertial_body(
+            gather(models, period, known_at=at.known_at, organisation=scope, changes=changes)
+        ),
+    )
     frame = page_frame(request, session, title="", section="tertial")
     frame |= {
         "picker_known_at": "" if at.is_now else fmt.picker_value(at.known_at),
         "picker_compare_to": fmt.picker_value(earlier) if earlier is not None else "",
     }
-    html = render_tertial(report, "html", page=frame)
-    header = running_header_css(context(report))
-    return HTMLResponse(html, headers=page_headers([style_hash(header)]))
+    html = render_tertial_page(body, frame)
+    return HTMLResponse(html, headers=page_headers([style_hash(body.header_css)]))
 
 
 def _history(ledger: Ledger, subject: SubjectKey, at: Any) -> list[dict[str, Any]]:

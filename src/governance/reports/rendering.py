@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 
 import orjson
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from governance.reports import formatting, labels
 from governance.reports.tertial import TertialReport, context
@@ -90,20 +92,54 @@ def style_hash(css: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode() + "'"
 
 
+@dataclass(frozen=True)
+class TertialBody:
+    """The report's rendered content, with what its frame needs: its title and print header."""
+
+    html: Markup
+    title: str
+    tertial: str
+    organisation: str | None
+    header_css: str
+
+
+def tertial_body(report: TertialReport) -> TertialBody:
+    document = context(report)
+    return TertialBody(
+        Markup(render("tertial_body.html", **document)),
+        document["title"],
+        document["tertial"],
+        document["organisation"],
+        running_header_css(document),
+    )
+
+
 def render_tertial(report: TertialReport, fmt: str, *, page: dict[str, Any] | None = None) -> str:
     """The report as JSON (the snapshot, or with a comparison the §6a changes), Markdown,
     or HTML: a self-contained file, or with `page` the page inside the site's frame."""
     if fmt == "json":
         answer = report.changes if report.changes is not None else report.snapshot
         return orjson.dumps(answer, option=orjson.OPT_INDENT_2).decode() + "\n"
-    document = context(report)
     if fmt == "md":
-        return render("tertial.md", **document)
+        return render("tertial.md", **context(report))
     if fmt != "html":
         raise ValueError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
-    header_css = running_header_css(document)
-    if page is None:
-        return render(
-            "tertial.html", layout="document.html", stylesheet=stylesheet(), header_css=header_css, **document
-        )
-    return render("tertial.html", layout="page.html", header_css=header_css, **{**page, **document})
+    body = tertial_body(report)
+    if page is not None:
+        return render_tertial_page(body, page)
+    return render("tertial.html", layout="document.html", stylesheet=stylesheet(), **_frame(body))
+
+
+def render_tertial_page(body: TertialBody, page: dict[str, Any]) -> str:
+    """The report inside the site's frame (the page links its stylesheet)."""
+    return render("tertial.html", layout="page.html", **{**page, **_frame(body)})
+
+
+def _frame(body: TertialBody) -> dict[str, Any]:
+    return {
+        "body": body.html,
+        "title": body.title,
+        "tertial": body.tertial,
+        "organisation": body.organisation,
+        "header_css": body.header_css,
+    }
