@@ -1,0 +1,74 @@
+"""Request and response models of the HTTP API, derived from the domain's events.
+
+A write's body is its event's §3 fields plus `effective_on` (default: today in Oslo),
+with the same strict types as the event itself, so the API cannot drift from the
+domain. Optional fields take `null` for "absent". Creating writes name their subject
+in the body (`key`; `body` and `case_no` for board cases).
+"""
+
+from __future__ import annotations
+
+import typing
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from api.examples import EXAMPLES
+from governance.base import NOT_DATA
+from governance.events import EVENT_TYPES
+from governance.values import Day, Key
+
+
+def _fields_of(event_type: str, *, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
+    event_class = EVENT_TYPES[event_type]
+    hints = typing.get_type_hints(event_class, include_extras=True)
+    fields: dict[str, Any] = {}
+    for name, info in event_class.model_fields.items():
+        if name in NOT_DATA or name in leave_out:
+            continue
+        fields[name] = (hints[name], ... if info.is_required() else None)
+    return fields
+
+
+def body_model(
+    event_type: str,
+    *,
+    key_field: str | None = None,
+    leave_out: tuple[str, ...] = (),
+    optional: tuple[str, ...] = (),
+) -> type[BaseModel]:
+    """The body of the write that records `event_type`."""
+    fields = _fields_of(event_type, leave_out=leave_out)
+    for name in optional:
+        fields[name] = (fields[name][0] | None, None)
+    if key_field is not None:
+        fields = {key_field: (Key, Field(description="The new subject's key")), **fields}
+    fields["effective_on"] = (
+        Day | None,
+        Field(None, description="The day (Europe/Oslo) the fact holds; default today. Never in the future."),
+    )
+    example = dict(EXAMPLES[event_type])
+    for name in leave_out:
+        example.pop(name, None)
+    return create_model(  # type: ignore[call-overload, no-any-return]
+        f"{event_type}Body",
+        __config__=ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [example]}),
+        **fields,
+    )
+
+
+class Envelope(BaseModel):
+    """A stored event as DOMAIN.md §7 writes it."""
+
+    seq: int
+    id: str
+    subject: str
+    type: str
+    version: int
+    effective_on: date
+    recorded_at: str = Field(examples=["2025-09-15T08:30:00.000000Z"])
+    actor: str | None
+    data: dict[str, Any]
+    prev_hash: str
+    hash: str

@@ -1,0 +1,118 @@
+"""Every error as an RFC 9457 problem, mapped once from the ledger's own errors."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from eventsourcing.persistence import OperationalError
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+
+from api.auth import Forbidden, NotAuthenticated
+from api.parameters import InvalidParameter
+from api.responses import ProblemResponse, field_error, problem
+from governance.errors import (
+    ConcurrentAppend,
+    IdempotencyConflict,
+    InvalidInput,
+    LedgerError,
+    LifecycleViolation,
+    SubjectAlreadyExists,
+    SubjectNotFound,
+    VersionMismatch,
+)
+from governance.projections.runner import ReadModelsBehind
+
+log = logging.getLogger("governance.api")
+
+STATUS_OF: list[tuple[type[LedgerError], int]] = [
+    (InvalidInput, 422),
+    (IdempotencyConflict, 422),
+    (SubjectNotFound, 404),
+    (SubjectAlreadyExists, 409),
+    (LifecycleViolation, 409),
+    (VersionMismatch, 412),
+    (ConcurrentAppend, 503),
+]
+
+
+def ledger_problem(error: LedgerError, *, location: str = "body") -> ProblemResponse:
+    status = next((code for kind, code in STATUS_OF if isinstance(error, kind)), 400)
+    extra: dict[str, Any] = {}
+    headers = None
+    if isinstance(error, InvalidInput):
+        extra["errors"] = [field_error((location, *e.loc), e.msg, e.type) for e in error.errors]
+    elif isinstance(error, IdempotencyConflict):
+        extra["errors"] = [field_error(("header", "Idempotency-Key"), error.detail, "idempotency_conflict")]
+    elif isinstance(error, ConcurrentAppend):
+        headers = {"Retry-After": "1"}
+    elif isinstance(error, (LifecycleViolation, SubjectNotFound, SubjectAlreadyExists)):
+        extra["subject"] = error.subject
+    return problem(status, error.title, error.detail, headers=headers, **extra)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LedgerError)
+    async def _ledger_error(_: Request, error: LedgerError) -> ProblemResponse:
+        return ledger_problem(error)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(_: Request, error: RequestValidationError) -> ProblemResponse:
+        errors = [
+            field_error(tuple(item["loc"]), str(item["msg"]).removeprefix("Value error, "), item["type"])
+            for item in error.errors()
+        ]
+        if any(item["type"] == "json_invalid" for item in error.errors()):
+            return problem(422, "Malformed JSON", "the request body is not valid JSON", errors=errors)
+        detail = "; ".join(f"{e['field'] or e['loc'][0]}: {e['msg']}" for e in errors)
+        return problem(422, "Invalid input", detail, errors=errors)
+
+    @app.exception_handler(InvalidParameter)
+    async def _invalid_parameter(_: Request, error: InvalidParameter) -> ProblemResponse:
+        errors = [field_error((error.location, error.name), error.msg, "value_error")]
+        return problem(422, "Invalid input", str(error), errors=errors)
+
+    @app.exception_handler(NotAuthenticated)
+    async def _not_authenticated(_: Request, __: NotAuthenticated) -> ProblemResponse:
+        return problem(
+            401,
+            "Not authenticated",
+            "a valid bearer token is required (Authorization: Bearer <token>)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(_: Request, error: Forbidden) -> ProblemResponse:
+        return problem(403, "Forbidden", error.detail)
+
+    @app.exception_handler(ReadModelsBehind)
+    async def _read_models_behind(_: Request, error: ReadModelsBehind) -> ProblemResponse:
+        detail = f"{error}; retry shortly"
+        return problem(503, "Read models catching up", detail, headers={"Retry-After": "1"})
+
+    @app.exception_handler(OperationalError)
+    async def _store_busy(_: Request, error: OperationalError) -> ProblemResponse:
+        # The append lock was not granted in time (an import holds it), or the store is
+        # unreachable: either way the request changed nothing and may be retried.
+        log.warning("store busy or unavailable: %s", error)
+        detail = (
+            "the store is busy (an import may be running) or unavailable; nothing was changed, retry shortly"
+        )
+        return problem(503, "Store busy", detail, headers={"Retry-After": "2"})
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(_: Request, error: HTTPException) -> ProblemResponse:
+        titles = {404: "Not found", 405: "Method not allowed", 413: "Content too large"}
+        return problem(
+            error.status_code,
+            titles.get(error.status_code, "Error"),
+            str(error.detail),
+            headers=getattr(error, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, error: Exception) -> ProblemResponse:
+        log.exception("unexpected error", exc_info=error)
+        return problem(500, "Internal server error", "the server could not answer; the error is logged")

@@ -1,0 +1,1 @@
+"""The governance ledger: risks, milestones, contracts and board decisions as immutable events."""

@@ -1,0 +1,305 @@
+"""The `governance` command (DOMAIN.md §8). The store is the one `GOVERNANCE_DATABASE_URL`
+names (default ``sqlite:///./var/governance.db``)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+from rich.console import Console
+
+from governance.application import Ledger
+from governance.errors import LedgerError
+from governance.users import ROLES, Users
+
+app = typer.Typer(
+    help="The governance ledger: record, read, verify and exchange its history.", no_args_is_help=True
+)
+users_app = typer.Typer(help="Users and their bearer tokens.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+console = Console(stderr=True)
+
+DEMO_ADMIN = "demo-admin"
+
+
+@contextmanager
+def opened() -> Iterator[Ledger]:
+    """The ledger on the configured store; ledger errors end the command with exit code 1."""
+    try:
+        ledger = Ledger()
+    except (OSError, ValueError) as error:
+        console.print(f"[red]cannot open the store:[/red] {error}")
+        raise typer.Exit(2) from error
+    try:
+        yield ledger
+    except LedgerError as error:
+        console.print(f"[red]{error.title}:[/red] {error.detail}")
+        raise typer.Exit(1) from error
+    finally:
+        ledger.close()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+) -> None:
+    """Serve the HTTP API."""
+    import uvicorn
+
+    from api.app import create_app
+
+    console.print(f"Serving the governance ledger on http://{host}:{port} (API docs at /docs)")
+    # Forwarded headers are trusted by the app itself, from GOVERNANCE_FORWARDED_ALLOW_IPS only.
+    uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=False)
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="The user's name, recorded as the actor of its events")],
+    role: Annotated[str, typer.Option(help=f"One of {', '.join(ROLES)}")],
+    project: Annotated[
+        list[str] | None, typer.Option(help="A project a project_lead writes for (repeatable)")
+    ] = None,
+) -> None:
+    """Create a user; print its bearer token once, alone on the last line."""
+    with opened() as ledger:
+        token = Users(ledger.log).add(name, role, project or [])
+    print(f"Created {role} {name}. Its token is shown once; keep it safe:")
+    print(token)
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List users, their roles and projects (never their tokens)."""
+    with opened() as ledger:
+        for user in Users(ledger.log).all():
+            print(f"{user.name}\t{user.role}\t{','.join(sorted(user.projects))}")
+
+
+@users_app.command("remove")
+def users_remove(name: str) -> None:
+    """Remove a user: its token stops working."""
+    with opened() as ledger:
+        Users(ledger.log).remove(name)
+    print(f"Removed {name}.")
+
+
+@app.command()
+def demo(
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing (successfully) if the store holds events")
+    ] = False,
+    token: Annotated[
+        bool, typer.Option("--token", help=f"Also print a fresh token for the admin user {DEMO_ADMIN}")
+    ] = False,
+) -> None:
+    """Load the demo history (HDO 2025, from its board reports) into an empty store."""
+    from governance.demo import load_demo
+
+    with opened() as ledger:
+        if ledger.position() and if_empty:
+            console.print(
+                f"The store already holds {ledger.position()} events; the demo is not loaded again."
+            )
+        else:
+            count = load_demo(ledger)
+            console.print(f"Loaded the demo history: {count} events.")
+        if token:
+            users = Users(ledger.log)
+            fresh = users.rotate(DEMO_ADMIN) if users.get(DEMO_ADMIN) else users.add(DEMO_ADMIN, "admin")
+            print(f"Demo admin token (user {DEMO_ADMIN}):")
+            print(fresh)
+
+
+@app.command("verify")
+def verify_command(
+    position: Annotated[
+        int | None, typer.Option(min=0, help="Check only the first POSITION events (a filed head's position)")
+    ] = None,
+    hash_: Annotated[
+        str | None, typer.Option("--hash", help="The head hash the first POSITION events must still end in")
+    ] = None,
+) -> None:
+    """Recompute the integrity chain; exit 1 and name the first broken seq if it breaks."""
+    from governance.integrity import verify
+
+    if hash_ is not None and position is None:
+        console.print(
+            "[red]--hash needs --position:[/red] the position the head hash was taken at", soft_wrap=True
+        )
+        raise typer.Exit(2)
+    with opened() as ledger:
+        result = verify(ledger, position=position, expected_hash=hash_)
+    print(orjson.dumps(result.as_dict()).decode())
+    if result.ok:
+        console.print(
+            f"The chain is intact: {result.checked} events, head hash {result.head_hash}.", soft_wrap=True
+        )
+        return
+    where = f"at seq {result.broken_at}" if result.broken_at is not None else "at its head"
+    console.print(f"[red]The chain breaks {where}:[/red] {result.reason}", soft_wrap=True)
+    raise typer.Exit(1)
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[str, typer.Argument(help="A §7 file of JSON lines; - reads standard input")],
+) -> None:
+    """Import another system's history (§7): all lines, or none and the first bad line."""
+    import shutil
+    import sys
+    import tempfile
+
+    from governance.exchange import ImportRefused, import_stream
+
+    with opened() as ledger, tempfile.TemporaryFile() as spooled:
+        try:
+            if file == "-":
+                # Standard input is spooled first: the append lock is not held while it trickles in.
+                shutil.copyfileobj(sys.stdin.buffer, spooled)
+                spooled.seek(0)
+                imported = import_stream(ledger, spooled)
+            else:
+                try:
+                    stream = open(file, "rb")  # noqa: SIM115 - closed below
+                except OSError as error:
+                    console.print(f"[red]cannot read {file}:[/red] {error}", soft_wrap=True)
+                    raise typer.Exit(2) from error
+                with stream:
+                    imported = import_stream(ledger, stream)
+        except ImportRefused as refusal:
+            console.print(f"[red]Refused at line {refusal.line}:[/red] {refusal.reason}", soft_wrap=True)
+            console.print("Nothing was imported.", soft_wrap=True)
+            raise typer.Exit(1) from refusal
+    print(
+        f"Imported {imported.imported} events; the log is at position {imported.position}, head hash {imported.head_hash}."
+    )
+
+
+@app.command("export")
+def export_command(
+    output: Annotated[
+        str, typer.Option("-o", "--output", help="Where to write; - (the default) is standard output")
+    ] = "-",
+) -> None:
+    """Export the whole log in the exchange format of §7, one event per line."""
+    import os
+    import sys
+
+    from governance.exchange import export_to
+
+    with opened() as ledger:
+        if output == "-":
+            count = export_to(ledger, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        else:
+            partial = f"{output}.partial"
+            try:
+                with open(partial, "wb") as stream:
+                    count = export_to(ledger, stream)
+                os.replace(partial, output)
+            except OSError as error:
+                console.print(f"[red]cannot write {output}:[/red] {error}", soft_wrap=True)
+                raise typer.Exit(2) from error
+    console.print(f"Exported {count} events.", soft_wrap=True)
+
+
+@app.command()
+def rebuild(
+    restart: Annotated[
+        bool, typer.Option("--restart", help="Start over even if an interrupted rebuild can resume")
+    ] = False,
+) -> None:
+    """Drop every read model and rebuild it from the log (an interrupted rebuild resumes)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from governance.projections.runner import ReadModels
+
+    with opened() as ledger:
+        models = ReadModels(ledger)
+        try:
+            total = ledger.position()
+            columns = (TextColumn("rebuilding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+            with Progress(*columns, console=console) as progress:
+                task = progress.add_task("rebuild", total=total)
+                position = models.rebuild(
+                    progress=lambda applied: progress.update(task, completed=applied), restart=restart
+                )
+                progress.update(task, completed=position)
+        finally:
+            models.close()
+    console.print(f"Rebuilt the read models from {position} events.")
+
+
+@app.command()
+def report(
+    tertial: Annotated[
+        str, typer.Argument(help="The tertial, written YYYY-Tn (T1 Jan–Apr, T2 May–Aug, T3 Sep–Dec)")
+    ],
+    known_at: Annotated[
+        str | None,
+        typer.Option("--known-at", help="As known at this instant (RFC 3339) or the end of this day"),
+    ] = None,
+    compare_to: Annotated[
+        str | None,
+        typer.Option("--compare-to", help="Mark what changed since this earlier reading (instant or day)"),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="html, md or json")] = "md",
+    output: Annotated[str, typer.Option("-o", "--output", help="Write to this file ('-' is stdout)")] = "-",
+    organisation: Annotated[
+        str | None, typer.Option(help="Only this organisation's projects and risks")
+    ] = None,
+) -> None:
+    """The tertial report, with the log's position and head hash a board can file."""
+    from governance.projections.runner import ReadModels
+    from governance.reports.rendering import FORMATS, render_tertial
+    from governance.reports.tertial import changes_since, gather
+    from governance.timemodel import Tertial, TimeFormatError, parse_known_at
+
+    if fmt not in FORMATS:
+        console.print(f"[red]unknown format {fmt!r}:[/red] one of {', '.join(FORMATS)}")
+        raise typer.Exit(2)
+    with opened() as ledger:
+        try:
+            period = Tertial.parse(tertial)
+            moment = parse_known_at(known_at, ledger.clock())
+            earlier = None if compare_to is None else parse_known_at(compare_to, ledger.clock())
+        except TimeFormatError as error:
+            console.print(f"[red]invalid time:[/red] {error}")
+            raise typer.Exit(2) from error
+        if earlier is not None and earlier > moment:
+            console.print("[red]--compare-to must not be later than --known-at[/red]")
+            raise typer.Exit(2)
+        models = ReadModels(ledger)
+        try:
+            changes = (
+                None
+                if earlier is None
+                else lambda: changes_since(
+                    models, period, from_known_at=earlier, to_known_at=moment, organisation=organisation
+                )
+            )
+            document = gather(models, period, known_at=moment, organisation=organisation, changes=changes)
+            text = render_tertial(document, fmt)
+        finally:
+            models.close()
+    if output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(output).write_text(text, encoding="utf-8")
+        console.print(f"Wrote the {fmt} report of {period} to {output}.")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

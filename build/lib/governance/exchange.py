@@ -1,0 +1,344 @@
+"""The exchange format of DOMAIN.md §7: the log exported as JSON lines, page by page, and a
+file of such lines imported as one batch that is stored whole or not at all.
+
+Import rules where §7 is silent: a blank (or whitespace-only) line is skipped but counted,
+so a trailing newline or an empty last line is fine and line numbers stay physical
+(``\\n``-separated, a leading UTF-8 byte order mark ignored); a line without `actor` keeps
+`actor` null (the importing admin is not substituted: the event was not theirs); `actor`,
+when given, is null or a non-blank string; `seq`, `id`, `version`, `prev_hash`, `hash` and
+`recorded_at` are never null.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO, Any
+
+import orjson
+
+from governance.application import BatchError, Command, Ledger
+from governance.base import LIBRARY_FIELDS
+from governance.chain import ENVELOPE_FIELDS
+from governance.context import acting_as
+from governance.errors import (
+    InvalidInput,
+    LedgerError,
+    LifecycleViolation,
+    ReferenceNotFound,
+    SubjectAlreadyExists,
+    SubjectNotFound,
+)
+from governance.events import EVENT_TYPES, KIND_OF_TYPE
+from governance.keys import KeyFormatError, SubjectKey
+from governance.store.log import LogOrderError
+from governance.timemodel import TimeFormatError, format_instant, parse_instant
+
+MEDIA_TYPE = "application/x-ndjson"
+MAX_LINE_BYTES = 4 * 1024 * 1024
+"""The longest line an import reads (an event written over the API is at most 1 MiB)."""
+CHUNK_BYTES = 64 * 1024
+ID_LOOKUP = 500
+"""How many stated ids one query looks up in the log."""
+SUBJECT_CACHE = 200_000
+
+REQUIRED = ("subject", "type", "effective_on", "data")
+_RESERVED_DATA = frozenset(LIBRARY_FIELDS | {"effective_on"})
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+_HASH = re.compile(r"[0-9a-f]{64}\Z")
+_CANONICAL = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z\Z")
+_TOP_LEVEL = frozenset(ENVELOPE_FIELDS)
+
+
+# Export --------------------------------------------------------------------------------
+
+
+def export_lines(ledger: Ledger, *, until: int | None = None) -> Iterator[bytes]:
+    """Each event up to `until` (all by default) as its §7 line: one compact JSON object,
+    fields in §7 order, ending in ``\\n``; read page by page, so memory stays flat."""
+    decode = ledger.mapper.decode_state  # type: ignore[attr-defined]
+    dumps = orjson.dumps
+    for row in ledger.log_rows(until=until):
+        yield dumps(row.envelope(decode)) + b"\n"
+
+
+def export_chunks(ledger: Ledger, *, until: int | None = None, size: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """The export in chunks of about `size` bytes (whole lines), for streaming."""
+    buffer = bytearray()
+    for line in export_lines(ledger, until=until):
+        buffer += line
+        if len(buffer) >= size:
+            yield bytes(buffer)
+            buffer.clear()
+    if buffer:
+        yield bytes(buffer)
+
+
+def export_to(ledger: Ledger, stream: IO[bytes]) -> int:
+    """Write the log as it stands now to `stream`; the number of events written."""
+    until = ledger.position()
+    for chunk in export_chunks(ledger, until=until):
+        stream.write(chunk)
+    return until
+
+
+# Import --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Imported:
+    imported: int
+    position: int
+    head_hash: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"imported": self.imported, "position": self.position, "head_hash": self.head_hash}
+
+
+class ImportRefused(LedgerError):
+    """A line of an import file was refused, and with it the whole file.
+
+    `line` is 1-based and counts every physical line; `loc` locates the bad field within
+    the line (``("data", "probability")``), `msg` says what is wrong with it, and `reason`
+    says both.
+    """
+
+    title = "Import refused"
+
+    def __init__(
+        self, line: int, msg: str, *, loc: tuple[str | int, ...] = (), type_: str = "value_error"
+    ) -> None:
+        where = ".".join(str(part) for part in loc)
+        self.line = line
+        self.loc = loc
+        self.msg = msg
+        self.type = type_
+        self.reason = f"{where}: {msg}" if where else msg
+        super().__init__(f"line {line}: {self.reason}")
+
+
+def import_stream(ledger: Ledger, stream: IO[bytes]) -> Imported:
+    """Import a §7 file: every line validated as a command against the log plus the lines
+    before it, then all stored in one transaction that holds the append lock throughout.
+    The first bad line raises `ImportRefused` and nothing is stored.
+
+    The stream is read while the lock is held: callers spool slow sources first.
+    """
+    lines = _Lines(ledger, stream)
+    try:
+        with acting_as(None):
+            envelopes = ledger.record_exclusive(lines)
+    except BatchError as error:
+        raise _refusal(lines.numbers[error.index], error.cause) from None
+    if not envelopes:
+        position = ledger.position()
+        return Imported(0, position, ledger.head_hash(position))
+    return Imported(len(envelopes), envelopes[-1]["seq"], envelopes[-1]["hash"])
+
+
+class _Lines(Iterable[Command]):
+    """The commands of a file, in order, parsed as they are asked for; `numbers` holds
+    each command's physical line. Stated ids are looked up in the log a chunk at a time,
+    ahead of the commands that state them, and every error surfaces in line order."""
+
+    def __init__(self, ledger: Ledger, stream: IO[bytes]) -> None:
+        self.ledger = ledger
+        self.stream = stream
+        self.numbers: list[int] = []
+        self.ids: set[str] = set()
+        self.last_recorded_at = ""
+        self.subjects: dict[str, SubjectKey] = {}
+
+    def __iter__(self) -> Iterator[Command]:
+        line = 0
+        pending: list[tuple[int, Command]] = []
+        failure: ImportRefused | None = None
+        while failure is None:
+            raw = self.stream.readline(MAX_LINE_BYTES + 1)
+            if not raw:
+                break
+            line += 1
+            try:
+                command = self._parse(raw, line)
+            except ImportRefused as refusal:
+                failure = refusal
+                break
+            if command is not None:
+                pending.append((line, command))
+            if len(pending) >= ID_LOOKUP:
+                yield from self._checked(pending)
+                pending = []
+        yield from self._checked(pending)
+        if failure is not None:
+            raise failure
+
+    def _checked(self, pending: list[tuple[int, Command]]) -> Iterator[Command]:
+        stated = [command.event_id for _, command in pending if command.event_id is not None]
+        in_log = self._ids_in_log(stated) if stated else set()
+        for line, command in pending:
+            if command.event_id is not None:
+                if command.event_id in in_log:
+                    raise ImportRefused(
+                        line, f"{command.event_id} is already in the log", loc=("id",), type_="id_taken"
+                    )
+                if command.event_id in self.ids:
+                    raise ImportRefused(
+                        line,
+                        f"{command.event_id} is stated by an earlier line",
+                        loc=("id",),
+                        type_="id_taken",
+                    )
+                self.ids.add(command.event_id)
+            if command.recorded_at is not None:
+                if command.recorded_at < self.last_recorded_at:
+                    raise ImportRefused(
+                        line,
+                        f"goes backwards: an earlier line is recorded at {self.last_recorded_at}",
+                        loc=("recorded_at",),
+                        type_="log_order",
+                    )
+                self.last_recorded_at = command.recorded_at
+            self.numbers.append(line)
+            yield command
+
+    def _ids_in_log(self, ids: list[str]) -> set[str]:
+        marks = ", ".join("?" for _ in ids)
+        rows = self.ledger.log.fetch(f"SELECT event_id FROM {{log}} WHERE event_id IN ({marks})", ids)
+        return {row["event_id"] for row in rows}
+
+    def _parse(self, raw: bytes, line: int) -> Command | None:
+        if len(raw) > MAX_LINE_BYTES:
+            raise ImportRefused(line, f"is longer than {MAX_LINE_BYTES} bytes", type_="too_long")
+        if line == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if not raw.strip():
+            return None
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError as error:
+            raise ImportRefused(line, f"malformed JSON ({error})", type_="json_invalid") from None
+        if not isinstance(value, dict):
+            raise ImportRefused(line, "is not a JSON object", type_="object_type")
+        return parse_line(value, line, self.subjects)
+
+
+def parse_line(value: dict[str, Any], line: int, subjects: dict[str, SubjectKey] | None = None) -> Command:
+    """One line's object as a command, its stated log fields kept for checking;
+    `subjects` remembers the keys already parsed (and their ids, computed once)."""
+    if subjects is None:
+        subjects = {}
+
+    def refuse(loc: tuple[str | int, ...], msg: str, type_: str = "value_error") -> ImportRefused:
+        return ImportRefused(line, msg, loc=loc, type_=type_)
+
+    for name in value:
+        if name not in _TOP_LEVEL:
+            raise refuse((name,), "is not a field of the exchange format", "extra_forbidden")
+    for name in REQUIRED:
+        if name not in value:
+            raise refuse((name,), "is missing", "missing")
+
+    text = value["subject"]
+    subject = subjects.get(text) if isinstance(text, str) else None
+    if subject is None:
+        try:
+            subject = SubjectKey.parse(text)
+        except KeyFormatError as error:
+            raise refuse(("subject",), str(error), "subject_invalid") from None
+        if len(subjects) < SUBJECT_CACHE:
+            subjects[text] = subject
+    type_ = value["type"]
+    if not isinstance(type_, str) or type_ not in EVENT_TYPES:
+        raise refuse(("type",), f"unknown event type {type_!r}", "type_unknown")
+    if KIND_OF_TYPE[type_] != subject.kind:
+        raise refuse(("type",), f"{type_} is not an event of a {subject.kind} subject", "type_of_other_kind")
+    effective_on = value["effective_on"]  # checked with the event, against its recorded day
+
+    data = value["data"]
+    if not isinstance(data, dict):
+        raise refuse(("data",), "must be an object of the event's fields", "object_type")
+    for name, field_value in data.items():
+        if name in _RESERVED_DATA:
+            raise refuse(("data", name), "is not a field of the event", "extra_forbidden")
+        if field_value is None:
+            raise refuse(
+                ("data", name), "is null: an optional field without a value is left out", "null_forbidden"
+            )
+
+    recorded_at = None
+    if "recorded_at" in value:
+        try:
+            recorded_at = canonical_instant(value["recorded_at"])
+        except TimeFormatError as error:
+            raise refuse(("recorded_at",), str(error)) from None
+
+    actor = value.get("actor")
+    if actor is not None and (not isinstance(actor, str) or not actor.strip()):
+        raise refuse(("actor",), "must be a user name (a non-blank string) or null")
+
+    event_id = value.get("id")
+    if "id" in value and (not isinstance(event_id, str) or not _UUID.match(event_id)):
+        raise refuse(("id",), "must be a UUID written in lower-case hex with hyphens")
+
+    stated: dict[str, Any] = {}
+    for name in ("seq", "version"):
+        if name in value:
+            number = value[name]
+            if type(number) is not int or number < 1:
+                raise refuse((name,), "must be a positive integer")
+            stated[name] = number
+    for name in ("prev_hash", "hash"):
+        if name in value:
+            digest = value[name]
+            if not isinstance(digest, str) or not _HASH.match(digest):
+                raise refuse((name,), "must be a SHA-256 digest in 64 lower-case hex digits")
+            stated[name] = digest
+
+    return Command(
+        subject,
+        type_,
+        data,
+        effective_on=effective_on,
+        recorded_at=recorded_at,
+        actor=actor,
+        event_id=event_id,
+        stated=stated,
+    )
+
+
+def canonical_instant(text: Any) -> str:
+    """An RFC 3339 instant in the canonical form of §4; one already in it (what an export
+    writes) is only checked to be a real instant."""
+    if isinstance(text, str) and _CANONICAL.match(text):
+        try:
+            datetime.fromisoformat(text)
+        except ValueError as error:
+            raise TimeFormatError(f"is not a valid instant ({error})") from None
+        return text
+    return format_instant(parse_instant(text, exact=True))
+
+
+def _refusal(line: int, error: LedgerError) -> ImportRefused:
+    """A ledger error about one command, as the refusal of its line."""
+    if isinstance(error, LogOrderError):
+        first = error.errors[0]
+        kind = (
+            "mismatch"
+            if first.loc and first.loc[0] in ("seq", "version", "prev_hash", "hash")
+            else first.type
+        )
+        return ImportRefused(line, first.msg, loc=first.loc, type_=kind)
+    if isinstance(error, InvalidInput):
+        first = error.errors[0]
+        loc = first.loc if first.loc and first.loc[0] in _TOP_LEVEL else ("data", *first.loc)
+        kind = "reference_not_found" if isinstance(error, ReferenceNotFound) else first.type
+        return ImportRefused(line, first.msg, loc=loc, type_=kind)
+    if isinstance(error, SubjectNotFound):
+        return ImportRefused(line, error.detail, loc=("subject",), type_="subject_not_found")
+    if isinstance(error, SubjectAlreadyExists):
+        return ImportRefused(line, error.detail, loc=("subject",), type_="subject_exists")
+    if isinstance(error, LifecycleViolation):
+        return ImportRefused(line, error.detail, type_="lifecycle_violation")
+    return ImportRefused(line, error.detail, type_="refused")

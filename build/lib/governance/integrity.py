@@ -1,0 +1,225 @@
+"""The integrity check of DOMAIN.md §6–§7: the chain recomputed from the stored rows, so
+that no event, log column or stored state is altered, removed, inserted or reordered
+unnoticed.
+
+What the chain cannot see: events cut off the end of the log (the shorter chain is
+intact), and the library's own bookkeeping inside a stored state (its `timestamp`),
+which is not part of any §7 field. A head hash filed with a tertial report catches the
+first: `verify(position=P, expected_hash=H)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from governance.application import Ledger
+from governance.base import NOT_DATA
+from governance.chain import ZERO_HASH, event_hash
+from governance.events import KIND_OF_TYPE
+from governance.keys import KeyFormatError, SubjectKey
+from governance.store.log import PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The answer of `GET /verify`: `checked` events are intact and end in `head_hash`;
+    when not `ok`, `broken_at` is the first bad `seq` (null when the chain is intact but
+    does not end in the expected hash) and `reason` says what is wrong."""
+
+    ok: bool
+    checked: int
+    head_hash: str
+    broken_at: int | None = None
+    reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "checked": self.checked,
+            "head_hash": self.head_hash,
+            "broken_at": self.broken_at,
+            "reason": self.reason,
+        }
+
+
+class _Broken(Exception):
+    def __init__(self, seq: int, reason: str) -> None:
+        super().__init__(reason)
+        self.seq = seq
+        self.reason = reason
+
+
+_ROWS = (
+    "SELECT l.seq, l.notification_id, l.event_id, l.subject, l.type, l.effective_on, l.recorded_at,"
+    " l.actor, l.prev_hash, l.hash, e.originator_id, e.originator_version, e.topic, e.state"
+    " FROM {log} l LEFT JOIN {events} e ON e.{event_key} = l.notification_id"
+    " WHERE l.seq > ? AND l.seq <= ? ORDER BY l.seq LIMIT ?"
+)
+_UNLOGGED = (
+    "SELECT e.{event_key} AS notification_id FROM {events} e"
+    " LEFT JOIN {log} l ON l.notification_id = e.{event_key}"
+    " WHERE l.seq IS NULL ORDER BY e.{event_key} LIMIT 1"
+)
+_SEQ_AFTER = "SELECT MIN(seq) AS seq FROM {log} WHERE notification_id > ?"
+_NOT_DATA = NOT_DATA | {"class_version"}
+"""What a stored state holds beside the event's `data` (as `LogRow.envelope` leaves out)."""
+
+
+def verify(ledger: Ledger, *, position: int | None = None, expected_hash: str | None = None) -> Verification:
+    """Recompute the chain over the whole log in `seq` order (or its first `position`
+    events), and with `expected_hash` answer whether those events still hash to it."""
+    if position is not None and position < 0:
+        raise ValueError("position must not be negative")
+    length = ledger.position()
+    until = length if position is None else min(position, length)
+    walk = _Walk(ledger)
+    broken: _Broken | None = None
+    try:
+        walk.run(until)
+    except _Broken as error:
+        broken = error
+    unlogged = _first_unlogged(ledger, length)
+    reach = length + 1 if position is None else until
+    if unlogged is not None and unlogged <= reach and (broken is None or unlogged < broken.seq):
+        broken = _Broken(unlogged, "a stored event without a log entry was slipped in here")
+    if broken is not None:
+        head = walk.head if walk.seq == broken.seq - 1 else ledger.head_hash(broken.seq - 1)
+        return Verification(False, broken.seq - 1, head, broken.seq, broken.reason)
+    if position is not None and position > length:
+        return Verification(
+            False,
+            until,
+            walk.head,
+            length + 1,
+            f"the log ends at seq {length}: events {length + 1} to {position} are missing",
+        )
+    if expected_hash is not None and walk.head != expected_hash.lower():
+        return Verification(
+            False,
+            until,
+            walk.head,
+            None,
+            f"the first {until} events hash to {walk.head}, not {expected_hash}: that history has been rewritten",
+        )
+    return Verification(True, until, walk.head)
+
+
+class _Walk:
+    """The chain walked in `seq` order, every column checked against the stored event."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.decode = ledger.mapper.decode_state  # type: ignore[attr-defined]
+        self.head = ZERO_HASH
+        self.seq = 0
+        self.recorded_at = ""
+        self.notification_id = 0
+        self.earlier_notification_id = 0
+        self.versions: dict[str, int] = {}
+        self.subjects: dict[str, tuple[SubjectKey, str]] = {}
+
+    def run(self, until: int) -> None:
+        for row in self._rows(until):
+            self._check(row)
+        if self.seq < until:
+            raise _Broken(self.seq + 1, f"event {self.seq + 1} is missing from the log")
+
+    def _rows(self, until: int) -> Iterator[Any]:
+        after = 0
+        while after < until:
+            rows = self.ledger.log.fetch(_ROWS, (after, until, PAGE_SIZE))
+            yield from rows
+            if len(rows) < PAGE_SIZE:
+                return
+            after = rows[-1]["seq"]
+
+    def _check(self, row: Any) -> None:
+        seq = self.seq + 1
+        if row["seq"] != seq:
+            raise _Broken(seq, f"event {seq} is missing from the log (the next is {row['seq']})")
+        state = row["state"]
+        if state is None:
+            raise _Broken(seq, "its stored event is missing")
+        notification_id = row["notification_id"]
+        if notification_id <= self.notification_id:
+            if notification_id > self.earlier_notification_id:
+                # Only the event before is out of place: stored after the ones that follow it.
+                raise _Broken(
+                    seq - 1, "its stored event was stored after the events that follow it: it was inserted"
+                )
+            raise _Broken(seq, "its stored event was stored out of log order")
+        text = row["subject"]
+        subject, originator = self._subject(seq, text)
+        if str(row["originator_id"]).replace("-", "") != originator:
+            raise _Broken(seq, f"its stored event belongs to another subject than {text}")
+        type_ = row["type"]
+        stored_type = str(row["topic"]).rpartition(":")[2]
+        if type_ != stored_type:
+            raise _Broken(seq, f"its type column says {type_} but its stored event is a {stored_type}")
+        if KIND_OF_TYPE.get(type_) != subject.kind:
+            raise _Broken(seq, f"{type_} is not an event of a {subject.kind} subject")
+        version = row["originator_version"]
+        expected_version = self.versions.get(text, 0) + 1
+        if version != expected_version:
+            raise _Broken(
+                seq, f"it is version {version} of {text}, which is at version {expected_version - 1}"
+            )
+        recorded_at = row["recorded_at"]
+        if recorded_at < self.recorded_at:
+            raise _Broken(
+                seq, f"its recorded_at goes backwards (event {seq - 1} is recorded at {self.recorded_at})"
+            )
+        if row["prev_hash"] != self.head:
+            raise _Broken(seq, f"its prev_hash does not link to the hash of event {seq - 1}")
+        try:
+            decoded = self.decode(bytes(state))
+            effective_on = decoded.get("effective_on")
+            data = {name: value for name, value in decoded.items() if name not in _NOT_DATA}
+        except Exception as error:  # noqa: BLE001 - any undecodable state is a break
+            raise _Broken(seq, f"its stored state cannot be decoded ({type(error).__name__})") from None
+        if effective_on != row["effective_on"]:
+            raise _Broken(
+                seq,
+                f"its effective_on column says {row['effective_on']} but its stored event says {effective_on}",
+            )
+        fields = {
+            "seq": seq,
+            "id": row["event_id"],
+            "subject": text,
+            "type": type_,
+            "version": version,
+            "effective_on": effective_on,
+            "recorded_at": recorded_at,
+            "actor": row["actor"],
+            "data": data,
+            "prev_hash": self.head,
+        }
+        stored_hash = row["hash"]
+        if event_hash(fields) != stored_hash:
+            raise _Broken(seq, "its hash does not match its content: the event was altered")
+        self.seq, self.head, self.recorded_at = seq, stored_hash, recorded_at
+        self.earlier_notification_id, self.notification_id = self.notification_id, notification_id
+        self.versions[text] = version
+
+    def _subject(self, seq: int, text: str) -> tuple[SubjectKey, str]:
+        """The subject a log row names, and the id its stored events carry (hex)."""
+        known = self.subjects.get(text)
+        if known is None:
+            try:
+                subject = SubjectKey.parse(text)
+            except KeyFormatError:
+                raise _Broken(seq, f"its subject {text!r} is not a subject key") from None
+            known = self.subjects[text] = (subject, subject.id.hex)
+        return known
+
+
+def _first_unlogged(ledger: Ledger, length: int) -> int | None:
+    """The `seq` at which a stored event without a log entry would stand, if there is one."""
+    rows = ledger.log.fetch(_UNLOGGED)
+    if not rows:
+        return None
+    after = ledger.log.fetch(_SEQ_AFTER, (rows[0]["notification_id"],))
+    seq = after[0]["seq"] if after else None
+    return int(seq) if seq is not None else length + 1

@@ -1,0 +1,146 @@
+"""Contracts: signature, amendments, disputes and termination."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from governance.projections.schema import Fact, Handler, Table
+from governance.values import folded
+
+TABLES = (
+    Table(
+        "rm_contracts",
+        (
+            "subject",
+            "key",
+            "title",
+            "supplier",
+            "customer",
+            "signed_on",
+            "value",
+            "project",
+            "eff",
+            "seq",
+            "find_key",
+            "find_text",
+        ),
+        "CREATE TABLE IF NOT EXISTS {t}rm_contracts (subject {text} PRIMARY KEY, key {text} NOT NULL,"
+        " title TEXT NOT NULL, supplier {text} NOT NULL, customer TEXT NOT NULL, signed_on {text} NOT NULL,"
+        " value BIGINT, project {text}, eff {text} NOT NULL, seq BIGINT NOT NULL, find_key TEXT NOT NULL,"
+        " find_text TEXT NOT NULL)",
+    ),
+    Table(
+        "rm_contract_facts",
+        ("subject", "kind", "eff", "seq", "open"),
+        "CREATE TABLE IF NOT EXISTS {t}rm_contract_facts (subject {text} NOT NULL, kind {text} NOT NULL,"
+        " eff {text} NOT NULL, seq BIGINT NOT NULL, open INTEGER)",
+        (
+            (
+                "CREATE INDEX IF NOT EXISTS rm_contract_facts_by_subject"
+                " ON {t}rm_contract_facts (subject, kind, eff, seq, open)"
+            ),
+        ),
+    ),
+    Table(
+        "rm_amendments",
+        (
+            "subject",
+            "contract",
+            "amendment_no",
+            "kind",
+            "title",
+            "summary",
+            "value_change",
+            "affected",
+            "eff",
+            "seq",
+        ),
+        "CREATE TABLE IF NOT EXISTS {t}rm_amendments (subject {text} NOT NULL, contract {text} NOT NULL,"
+        " amendment_no BIGINT NOT NULL, kind TEXT NOT NULL, title TEXT NOT NULL, summary TEXT NOT NULL,"
+        " value_change BIGINT, affected TEXT NOT NULL, eff {text} NOT NULL, seq BIGINT NOT NULL)",
+        (
+            "CREATE INDEX IF NOT EXISTS rm_amendments_by_eff ON {t}rm_amendments (eff, seq)",
+            "CREATE INDEX IF NOT EXISTS rm_amendments_by_subject ON {t}rm_amendments (subject, eff, seq)",
+        ),
+    ),
+)
+# Fact kinds: "dispute" (open 1 when raised, 0 when resolved) and "terminated".
+
+
+def _signed(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
+    return [
+        (
+            "rm_contracts",
+            (
+                subject,
+                subject.partition(":")[2],
+                s["title"],
+                s["supplier"],
+                s["customer"],
+                s["signed_on"],
+                s.get("value"),
+                s.get("project"),
+                s["effective_on"],
+                seq,
+                folded(subject.partition(":")[2]),
+                folded(s["title"]),
+            ),
+        )
+    ]
+
+
+def _amended(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
+    return [
+        (
+            "rm_amendments",
+            (
+                subject,
+                subject.partition(":")[2],
+                s["amendment_no"],
+                s["kind"],
+                s["title"],
+                s["summary"],
+                s.get("value_change"),
+                orjson.dumps(s["affected_milestones"]).decode(),
+                s["effective_on"],
+                seq,
+            ),
+        )
+    ]
+
+
+def _fact(kind: str, open_: int | None) -> Handler:
+    def handle(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
+        return [("rm_contract_facts", (subject, kind, s["effective_on"], seq, open_))]
+
+    return handle
+
+
+HANDLERS: dict[str, Handler] = {
+    "ContractSigned": _signed,
+    "ContractAmended": _amended,
+    "ContractDisputeRaised": _fact("dispute", 1),
+    "ContractDisputeResolved": _fact("dispute", 0),
+    "ContractTerminated": _fact("terminated", None),
+}
+
+CONTRACTS_AT = (
+    "SELECT c.subject, c.key, c.title, c.supplier, c.customer, c.signed_on, c.value, c.project,"
+    " (SELECT f.open FROM {t}rm_contract_facts f WHERE f.subject = c.subject AND f.kind = 'dispute'"
+    "  AND f.eff <= :as_of AND f.seq <= :position ORDER BY f.eff DESC, f.seq DESC LIMIT 1) AS dispute_open,"
+    " (SELECT 1 FROM {t}rm_contract_facts f WHERE f.subject = c.subject AND f.kind = 'terminated'"
+    "  AND f.eff <= :as_of AND f.seq <= :position LIMIT 1) AS terminated"
+    " FROM {t}rm_contracts c WHERE c.eff <= :as_of AND c.seq <= :position ORDER BY c.key"
+)
+
+AMENDMENTS_AT = (
+    "SELECT a.subject, a.amendment_no, a.kind, a.title, a.eff FROM {t}rm_amendments a"
+    " WHERE a.eff <= :as_of AND a.seq <= :position ORDER BY a.subject, a.amendment_no"
+)
+
+AMENDMENTS_IN_PERIOD = (
+    "SELECT a.contract, a.amendment_no, a.kind, a.title, a.eff FROM {t}rm_amendments a"
+    " WHERE a.eff >= :start AND a.eff <= :end AND a.seq <= :position ORDER BY a.contract, a.amendment_no"
+)

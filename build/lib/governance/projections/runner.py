@@ -1,0 +1,250 @@
+"""Keeps the read models up to date: a pull loop over the notification log.
+
+The library's `ProjectionRunner` needs `subscribe()`, which its SQLite recorder lacks,
+and applies one event per transaction; this loop reads the log from the tracked
+position in pages and commits each page's fact rows with its tracking record. It runs
+in a background thread of every API process (woken by this process's own appends, and
+polling for other processes'), and any reader that needs a position the views have not
+reached yet helps it along.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Generator, Hashable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import orjson
+from eventsourcing.persistence import IntegrityError, Tracking
+
+from governance.application import Ledger
+from governance.projections import backdated, board_cases
+from governance.projections.schema import Fact, Handler, Row
+from governance.projections.view import MODULES, VERSION, ReadModelView, empty_tables, open_view
+from governance.timemodel import oslo_day
+
+BATCH = 10_000
+CACHE_SIZE = 256
+QUERY_THREADS = 4
+POLL_SECONDS = 0.5
+GATHER_SECONDS = 0.02
+
+T = TypeVar("T")
+
+HANDLERS: dict[str, Handler] = {
+    name: handler for module in MODULES for name, handler in module.HANDLERS.items()
+}
+
+
+class ReadModelsBehind(Exception):
+    """The read models have not applied the events a read asks for, within the wait."""
+
+    def __init__(self, wanted: int, applied: int) -> None:
+        super().__init__(f"the read models have applied {applied} of the {wanted} events this read needs")
+        self.wanted = wanted
+        self.applied = applied
+
+
+def facts_of(seq: int, subject: str, type_: str, state: dict[str, Any], recorded_at: str) -> list[Fact]:
+    """The fact rows one event adds to the read models."""
+    handler = HANDLERS.get(type_)
+    facts = handler(seq, subject, state) if handler is not None else []
+    if type_ in board_cases.CITING_TYPES:
+        facts = facts + board_cases.citations(seq, state)
+    return facts + backdated.flags(seq, state["effective_on"], recorded_at)
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: dict[str, list[Row]]
+    last_seq: int
+    last_notification_id: int
+
+
+class ReadModels:
+    """The read models of one ledger, and the loop that keeps them up to date."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.view: ReadModelView = open_view(dict(ledger.env))
+        self._apply_lock = threading.Lock()
+        self._progress = threading.Condition()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._queries = ThreadPoolExecutor(QUERY_THREADS, thread_name_prefix="read-models-query")
+        self._cache: OrderedDict[Hashable, Any] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self.applied, version, _ = self.view.state()
+        if version != VERSION:
+            self.view.reset(ledger.name, rebuilding=True)
+            self.applied = 0
+        ledger.on_append(self._wake.set)
+
+    # Applying ---------------------------------------------------------------------
+
+    def catch_up(self, until: int | None = None, *, progress: Callable[[int], None] | None = None) -> int:
+        """Apply the log from the tracked position (to `until`, or its end); the
+        position reached. Only one thread applies at a time."""
+        with self._apply_lock:
+            return self._catch_up(until, progress)
+
+    def _catch_up(self, until: int | None, progress: Callable[[int], None] | None = None) -> int:
+        self.applied = self.view.state()[0]
+        pages = self._pages_read_ahead() if self.view.reads_ahead else self._pages()
+        try:
+            for page in pages:
+                if not self._store(page):
+                    # Another process applied these events first: go on from where it got.
+                    pages.close()
+                    return self._catch_up(until, progress)
+                with self._progress:
+                    self._progress.notify_all()
+                if progress is not None:
+                    progress(self.applied)
+                if until is not None and self.applied >= until:
+                    break
+        finally:
+            pages.close()
+        return self.applied
+
+    def _pages(self) -> Generator[Page, None, None]:
+        while (page := self._prepare(self.applied)) is not None:
+            yield page
+
+    def _pages_read_ahead(self) -> Generator[Page, None, None]:
+        """Pages, the next one read and turned into fact rows in another thread while
+        the last is written (worth it where writing waits on a server, not on the GIL)."""
+        with ThreadPoolExecutor(1, thread_name_prefix="read-models-reader") as reader:
+            upcoming = reader.submit(self._prepare, self.applied)
+            try:
+                while (page := upcoming.result()) is not None:
+                    upcoming = reader.submit(self._prepare, page.last_seq)
+                    yield page
+            finally:
+                upcoming.cancel()
+
+    def _prepare(self, after: int) -> Page | None:
+        """The fact rows of the next page of the log after `after`."""
+        rows = self.ledger.log.projection_rows(after=after, limit=BATCH)
+        if not rows:
+            return None
+        decode = orjson.loads
+        grouped = empty_tables()
+        for seq, _, subject, type_, raw, recorded_at in rows:
+            for table, values in facts_of(seq, subject, type_, decode(raw), recorded_at):
+                grouped[table].append(values)
+        last_seq, last_notification_id = rows[-1][:2]
+        return Page(grouped, last_seq, last_notification_id)
+
+    def _store(self, page: Page) -> bool:
+        """Commit a page with its tracking record; False if another process was first."""
+        try:
+            self.view.apply(page.rows, Tracking(self.ledger.name, page.last_notification_id), page.last_seq)
+        except IntegrityError:
+            self.applied = self.view.state()[0]
+            return False
+        self.applied = page.last_seq
+        return True
+
+    def rebuild(self, *, progress: Callable[[int], None] | None = None, restart: bool = False) -> int:
+        """Drop every read model and apply the whole log again. An interrupted rebuild
+        resumes where it stopped, unless `restart`."""
+        _, _, rebuilding = self.view.state()
+        if restart or not rebuilding:
+            with self._apply_lock:
+                self.view.reset(self.ledger.name, rebuilding=True)
+                self.view.drop_indexes()
+                self.applied = 0
+        position = self.catch_up(progress=progress)
+        self.view.finish_rebuild()
+        self.view.optimise()
+        return position
+
+    # Reading ----------------------------------------------------------------------
+
+    def ensure(self, position: int, timeout: float = 3.0) -> None:
+        """Return once the read models have applied the first `position` events: apply
+        them here, or wait for the thread that is applying them, for up to `timeout`
+        seconds; then `ReadModelsBehind`."""
+        deadline = time.monotonic() + timeout
+        while self.applied < position:
+            if self._apply_lock.acquire(blocking=False):
+                try:
+                    self._catch_up(position)
+                finally:
+                    self._apply_lock.release()
+                if self.applied >= position:
+                    return
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ReadModelsBehind(position, self.applied)
+            with self._progress:
+                self._progress.wait(timeout=min(0.05, remaining))
+
+    def horizon(self, position: int, as_of: date) -> str:
+        """The last day a fact among the first `position` events can be effective on, by
+        `as_of`: no event is effective after the day it is recorded, so no fact with
+        `seq <= position` lies after the day the event at `position` was recorded. Reads
+        bound their index seeks by it, rather than skip every later fact one by one."""
+        recorded_at = self.ledger.log.recorded_at(position)
+        if recorded_at is None:
+            return "0000-00-00"
+        return min(as_of, oslo_day(datetime.fromisoformat(recorded_at))).isoformat()
+
+    def fetch(self, template: str, **params: Any) -> list[Any]:
+        return self.view.fetch(template, params)
+
+    def concurrently(self, **tasks: Callable[[], Any]) -> dict[str, Any]:
+        """Run a read's independent queries side by side, each on a connection of its
+        own (the drivers wait for the store without holding the GIL); their results."""
+        futures = {name: self._queries.submit(task) for name, task in tasks.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """An answer that depends only on what `key` names — a read at P events never
+        changes, since the first P events never do — computed once."""
+        with self._cache_lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]  # type: ignore[no-any-return]
+        answer = compute()
+        with self._cache_lock:
+            self._cache[key] = answer
+            if len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return answer
+
+    # Running in the background ----------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="read-models", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.catch_up()
+            except Exception:  # noqa: BLE001 - a failed pass is retried on the next
+                self._stop.wait(POLL_SECONDS)
+            if self._wake.wait(POLL_SECONDS):
+                # Let a burst of appends gather into one page (a reader that cannot
+                # wait applies what it needs itself).
+                self._stop.wait(GATHER_SECONDS)
+            self._wake.clear()
+
+    def close(self) -> None:
+        if self._stop.is_set():
+            return
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._queries.shutdown(wait=True)
+        self.view.factory.close()  # type: ignore[attr-defined]

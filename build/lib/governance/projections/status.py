@@ -1,0 +1,102 @@
+"""The current picture (DOMAIN.md §6 `GET /status`), from the read models, at any
+(`as_of`, P): every project with its milestones and open risks, all open risks, the
+contracts and the most recent decisions."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from governance.projections.board_cases import RECENT_DECISIONS
+from governance.projections.contracts import AMENDMENTS_AT, CONTRACTS_AT
+from governance.projections.milestones import MILESTONES_AT, milestone_item
+from governance.projections.projects import PROJECTS_AT, project_rows
+from governance.projections.risks import RISKS_AT, closed_on, risk_item
+from governance.projections.runner import ReadModels
+from governance.projections.tertial import BEFORE_ANY_DAY
+
+RECENT = 20
+
+
+def status_at(
+    models: ReadModels, *, as_of: date, position: int, known_at: str, head_hash: str
+) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "as_of": models.horizon(position, as_of),
+        "previous_end": BEFORE_ANY_DAY,
+        "position": position,
+        "limit": RECENT,
+    }
+    fetched = models.concurrently(
+        milestones=lambda: models.fetch(MILESTONES_AT + " ORDER BY m.subject", **params),
+        risks=lambda: models.fetch(RISKS_AT + " ORDER BY r.key", **params),
+        projects=lambda: project_rows(models, PROJECTS_AT + " ORDER BY p.key", **params),
+        contracts=lambda: _contracts(models, params),
+        decisions=lambda: models.fetch(RECENT_DECISIONS, **params),
+    )
+    milestones: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in fetched["milestones"]:
+        milestones[row["project"]].append(milestone_item(row, as_of))
+    open_risks = [risk_item(row) for row in fetched["risks"] if closed_on(row) is None]
+    risks_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for risk in open_risks:
+        if risk["project"] is not None:
+            risks_of[risk["project"]].append(risk)
+    projects = []
+    for project in fetched["projects"]:
+        item = project.item()
+        projects.append(
+            {
+                **item,
+                "milestones": sorted(milestones.get(item["key"], ()), key=lambda m: m["key"]),
+                "open_risks": risks_of.get(item["key"], []),
+            }
+        )
+    return {
+        "as_of": as_of.isoformat(),
+        "known_at": known_at,
+        "projects": projects,
+        "open_risks": open_risks,
+        "contracts": fetched["contracts"],
+        "recent_decisions": [
+            {
+                "body": row["body"],
+                "case_no": row["case_no"],
+                "decided_on": row["decided_on"],
+                "text": row["text"],
+                "effective_on": row["eff"],
+                "superseded_by": row["superseded_by"],
+            }
+            for row in fetched["decisions"]
+        ],
+        "log": {"position": position, "head_hash": head_hash},
+    }
+
+
+def _contracts(models: ReadModels, params: dict[str, Any]) -> list[dict[str, Any]]:
+    amendments: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in models.fetch(AMENDMENTS_AT, **params):
+        amendments[row["subject"]].append(
+            {
+                "amendment_no": row["amendment_no"],
+                "kind": row["kind"],
+                "title": row["title"],
+                "effective_on": row["eff"],
+            }
+        )
+    return [
+        {
+            "key": row["key"],
+            "title": row["title"],
+            "supplier": row["supplier"],
+            "customer": row["customer"],
+            "signed_on": row["signed_on"],
+            "value": row["value"],
+            "project": row["project"],
+            "dispute_open": bool(row["dispute_open"]),
+            "terminated": bool(row["terminated"]),
+            "amendments": amendments.get(row["subject"], []),
+        }
+        for row in models.fetch(CONTRACTS_AT, **params)
+    ]

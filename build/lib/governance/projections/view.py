@@ -1,0 +1,224 @@
+"""The read models' store: the library's tracking recorders, extended with the fact tables.
+
+A batch of fact rows and its tracking record commit in one transaction, in the same
+database as the events, so each event is applied exactly once — also when two
+processes race to apply it (the library's single-row tracking refuses to move
+backwards) or the process dies in the middle of a batch.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingRecorder
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+from eventsourcing.utils import Environment
+
+from governance.projections import backdated, board_cases, contracts, milestones, projects, risks
+from governance.projections.schema import Row, Table
+from governance.store.postgres import ddl_lock
+
+MODULES = (projects, milestones, risks, contracts, board_cases, backdated)
+TABLES: tuple[Table, ...] = tuple(table for module in MODULES for table in module.TABLES)
+COLUMNS = {table.name: table.columns for table in TABLES}
+
+VERSION = 3
+"""The fact tables' layout; a store built with another layout is rebuilt on start."""
+
+STATE_TABLE = (
+    "CREATE TABLE IF NOT EXISTS {t}rm_state (id INTEGER PRIMARY KEY, seq BIGINT NOT NULL,"
+    " version INTEGER NOT NULL, rebuilding INTEGER NOT NULL)"
+)
+
+_NAMED = re.compile(r"(?<!:):([a-z_][a-z0-9_]*)")
+
+
+class ReadModelView(TrackingRecorder):
+    """What both stores' views offer: apply a batch, query, drop."""
+
+    prefix = ""
+    text = "TEXT"
+    reads_ahead = False
+    """Whether catching up reads the next page while it writes the last."""
+
+    def _ddl(self) -> list[str]:
+        statements = [STATE_TABLE]
+        for table in TABLES:
+            statements.append(table.ddl)
+            statements.extend(table.indexes)
+        return [statement.format(t=self.prefix, text=self.text) for statement in statements]
+
+    def sql(self, template: str) -> str:
+        return template.format(t=self.prefix, text=self.text)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        raise NotImplementedError
+
+    def fetch(self, template: str, params: dict[str, Any]) -> list[Any]:
+        raise NotImplementedError
+
+    def write_rows(self, curs: Any, table: str, rows: Sequence[Row]) -> None:
+        columns = COLUMNS[table]
+        placeholders = ", ".join(self._placeholder for _ in columns)
+        curs.executemany(
+            self.sql(f"INSERT INTO {{t}}{table} ({', '.join(columns)}) VALUES ({placeholders})"), rows
+        )
+
+    _placeholder = "?"
+
+    def apply(self, rows: dict[str, list[Row]], tracking: Tracking, seq: int) -> None:
+        """Store a batch of fact rows and its tracking record, atomically."""
+        with self.transaction() as curs:
+            self._insert_tracking(curs, tracking)
+            for table, table_rows in rows.items():
+                if table_rows:
+                    self.write_rows(curs, table, table_rows)
+            curs.execute(
+                self.sql("UPDATE {t}rm_state SET seq = " + self._placeholder + " WHERE id = 1"), (seq,)
+            )
+
+    def state(self) -> tuple[int, int, bool]:
+        """(applied seq, layout version, rebuild in progress)."""
+        rows = self.fetch("SELECT seq, version, rebuilding FROM {t}rm_state WHERE id = 1", {})
+        if not rows:
+            return 0, VERSION, False
+        return int(rows[0]["seq"]), int(rows[0]["version"]), bool(rows[0]["rebuilding"])
+
+    def reset(self, application_name: str, *, rebuilding: bool) -> None:
+        """Empty every fact table and forget the tracked position."""
+        with self.transaction() as curs:
+            for table in TABLES:
+                curs.execute(self.sql(f"DELETE FROM {{t}}{table.name}"))
+            curs.execute(self.sql("DELETE FROM {t}rm_state"))
+            curs.execute(
+                self.sql("INSERT INTO {t}rm_state (id, seq, version, rebuilding) VALUES (1, 0, %d, %d)")
+                % (VERSION, int(rebuilding))
+            )
+            self._forget_tracking(curs, application_name)
+
+    def finish_rebuild(self) -> None:
+        with self.transaction() as curs:
+            for statement in self.index_statements():
+                curs.execute(statement)
+            curs.execute(self.sql("UPDATE {t}rm_state SET rebuilding = 0 WHERE id = 1"))
+
+    def optimise(self) -> None:
+        """Refresh the planner's statistics after a rebuild (and, on PostgreSQL, the
+        visibility map that lets the covering indexes answer alone)."""
+        with self.transaction() as curs:
+            for table in TABLES:
+                curs.execute(self.sql(f"ANALYZE {{t}}{table.name}"))
+
+    def index_statements(self) -> list[str]:
+        return [self.sql(index) for table in TABLES for index in table.indexes]
+
+    def drop_indexes(self) -> None:
+        """A rebuild loads faster without them; `finish_rebuild` makes them again."""
+        with self.transaction() as curs:
+            for table in TABLES:
+                for index in table.indexes:
+                    name = index.split(" EXISTS ", 1)[1].split(" ON ", 1)[0]
+                    curs.execute(self.sql(f"DROP INDEX IF EXISTS {self._index_prefix}{name}"))
+
+    _index_prefix = ""
+
+    def _forget_tracking(self, curs: Any, application_name: str) -> None:
+        raise NotImplementedError
+
+    def ensure_state_row(self) -> None:
+        with self.transaction() as curs:
+            curs.execute(self.sql("SELECT COUNT(*) AS n FROM {t}rm_state"))
+            if curs.fetchone()["n"] == 0:
+                curs.execute(
+                    self.sql("INSERT INTO {t}rm_state (id, seq, version, rebuilding) VALUES (1, 0, %d, 0)")
+                    % VERSION
+                )
+
+
+class SQLiteReadModelView(ReadModelView, SQLiteTrackingRecorder):
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *self._ddl()]
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        with self.datastore.get_connection(commit=True) as conn:
+            # The views can always be derived again, so their commits need not wait for
+            # the disk (in WAL mode this risks the latest batches, never the file).
+            conn.cursor().execute("PRAGMA synchronous=NORMAL")
+            with conn.transaction(commit=True) as curs:
+                yield curs
+
+    def fetch(self, template: str, params: dict[str, Any]) -> list[Any]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.sql(template), params)
+            return list(curs.fetchall())
+
+    def _forget_tracking(self, curs: Any, application_name: str) -> None:
+        curs.execute("DELETE FROM tracking WHERE application_name = ?", (application_name,))
+
+
+class PostgresReadModelView(ReadModelView, PostgresTrackingRecorder):
+    text = 'TEXT COLLATE "C"'
+    reads_ahead = True
+    _placeholder = "%s"
+
+    def __init__(self, datastore: Any, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        schema = self.datastore.schema.replace('"', '""')
+        self.prefix = self._index_prefix = f'"{schema}".'
+        from psycopg.sql import SQL
+
+        self.sql_create_statements.extend(SQL(statement) for statement in self._ddl())  # type: ignore[arg-type]
+
+    def create_table(self) -> None:
+        with ddl_lock(self.datastore):
+            super().create_table()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        with self.datastore.transaction(commit=True) as curs:
+            yield curs
+
+    def fetch(self, template: str, params: dict[str, Any]) -> list[Any]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(_NAMED.sub(r"%(\1)s", self.sql(template)), params, prepare=True)
+            return curs.fetchall()
+
+    def write_rows(self, curs: Any, table: str, rows: Sequence[Row]) -> None:
+        # COPY is several times faster than INSERT for the batches a rebuild writes.
+        columns = ", ".join(COLUMNS[table])
+        with curs.copy(self.sql(f"COPY {{t}}{table} ({columns}) FROM STDIN")) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def optimise(self) -> None:
+        with self.datastore.get_connection() as conn:  # autocommit: VACUUM runs outside a transaction
+            for table in TABLES:
+                conn.execute(self.sql(f"VACUUM (ANALYZE) {{t}}{table.name}"))
+
+    def _forget_tracking(self, curs: Any, application_name: str) -> None:
+        curs.execute(
+            self.sql(f'DELETE FROM {{t}}"{self.tracking_table_name}" WHERE application_name = %s'),
+            (application_name,),
+        )
+
+
+def open_view(env: dict[str, str]) -> ReadModelView:
+    """The read models' view on the store the ledger's environment names."""
+    factory = InfrastructureFactory.construct(Environment("ReadModels", env))
+    if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+        view: ReadModelView = factory.tracking_recorder(PostgresReadModelView)  # type: ignore[type-var]
+    else:
+        view = factory.tracking_recorder(SQLiteReadModelView)  # type: ignore[type-var]
+    view.ensure_state_row()
+    view.factory = factory  # type: ignore[attr-defined]
+    return view
+
+
+def empty_tables() -> dict[str, list[Row]]:
+    return {table.name: [] for table in TABLES}

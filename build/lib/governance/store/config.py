@@ -1,0 +1,92 @@
+"""From `GOVERNANCE_DATABASE_URL` to the `eventsourcing` library's environment.
+
+``sqlite:///path/to/file.db`` (the default, ``sqlite:///./var/governance.db``) or
+``postgresql://user:password@host:port/dbname``; a PostgreSQL URL may add
+``?schema=NAME`` to keep the ledger's tables in a schema of their own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from eventsourcing.utils import get_topic
+
+from governance.settings import settings
+from governance.store.postgres import DDL_LOCK, PostgresLedgerRecorder
+from governance.store.serialisation import OrjsonTranscoder, PydanticMapper
+from governance.store.sqlite import SQLiteLedgerRecorder
+
+DEFAULT_DATABASE_URL = "sqlite:///./var/governance.db"
+
+
+class DatabaseURLError(ValueError):
+    pass
+
+
+def database_url() -> str:
+    return settings().database_url or DEFAULT_DATABASE_URL
+
+
+def store_env(url: str) -> dict[str, str]:
+    """The library's environment for the store at `url`."""
+    common = {
+        "MAPPER_TOPIC": get_topic(PydanticMapper),
+        "TRANSCODER_TOPIC": get_topic(OrjsonTranscoder),
+        "AGGREGATE_CACHE_MAXSIZE": "20000",
+    }
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///")
+        if not path:
+            raise DatabaseURLError("a SQLite URL names a file: sqlite:///path/to/file.db")
+        if not path.startswith("file:") and ":memory:" not in path:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return common | {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": path,
+            "SQLITE_LOCK_TIMEOUT": "30",
+            "APPLICATION_RECORDER_TOPIC": get_topic(SQLiteLedgerRecorder),
+        }
+    parts = urlsplit(url)
+    if parts.scheme in ("postgresql", "postgres"):
+        if not parts.hostname or not parts.path.strip("/"):
+            raise DatabaseURLError(
+                "a PostgreSQL URL names a host and a database: postgresql://user@host:5432/db"
+            )
+        query = parse_qs(parts.query)
+        return common | {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(parts.path.strip("/")),
+            "POSTGRES_HOST": parts.hostname,
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_SCHEMA": query.get("schema", [""])[0],
+            "POSTGRES_CONNECT_TIMEOUT": "10",
+            # The library's 5 s would end a batch whose hashing runs between statements.
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "60",
+            "APPLICATION_RECORDER_TOPIC": get_topic(PostgresLedgerRecorder),
+        }
+    raise DatabaseURLError(f"unsupported database URL {url!r}: use sqlite:///... or postgresql://...")
+
+
+def prepare_store(env: dict[str, str]) -> None:
+    """Create what the library's recorders expect to exist: a PostgreSQL schema."""
+    schema = env.get("POSTGRES_SCHEMA")
+    if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres" or not schema:
+        return
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"],
+        connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "10")),
+        autocommit=True,
+    ) as connection:
+        connection.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK,))
+        connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        connection.execute("SELECT pg_advisory_unlock(%s)", (DDL_LOCK,))

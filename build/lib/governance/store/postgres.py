@@ -1,0 +1,170 @@
+"""The library's PostgreSQL application recorder, extended with the ledger log.
+
+An append takes the library's own lock on the stored events table (``EXCLUSIVE`` mode:
+readers go on, writers queue) and, holding it, reads the log's tail, assigns the log
+fields and inserts both rows. `recorded_at` comes from the database server's clock, so
+API processes on hosts with different clocks still write one consistent timeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.utils import retry
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from governance.store.log import IdempotencyRecord, LedgerLogRecorder, PendingEntry, Tail, chain_entries
+
+LEDGER_TABLES = (
+    (
+        "CREATE TABLE IF NOT EXISTS {schema}.ledger_log ("
+        " seq bigint PRIMARY KEY,"
+        " notification_id bigint NOT NULL UNIQUE,"
+        " event_id text NOT NULL UNIQUE,"
+        ' subject text COLLATE "C" NOT NULL,'
+        ' type text COLLATE "C" NOT NULL,'
+        ' effective_on text COLLATE "C" NOT NULL,'
+        ' recorded_at text COLLATE "C" NOT NULL,'
+        " actor text,"
+        " prev_hash text NOT NULL,"
+        " hash text NOT NULL)"
+    ),
+    "CREATE INDEX IF NOT EXISTS ledger_log_recorded_at ON {schema}.ledger_log (recorded_at, seq)",
+    "CREATE INDEX IF NOT EXISTS ledger_log_subject ON {schema}.ledger_log (subject, seq)",
+    "CREATE INDEX IF NOT EXISTS ledger_log_actor ON {schema}.ledger_log (actor, seq)",
+    "CREATE INDEX IF NOT EXISTS ledger_log_type ON {schema}.ledger_log (type, seq)",
+    "CREATE INDEX IF NOT EXISTS ledger_log_effective_on ON {schema}.ledger_log (effective_on, seq)",
+    (
+        "CREATE TABLE IF NOT EXISTS {schema}.ledger_idempotency ("
+        " principal text NOT NULL,"
+        " key text NOT NULL,"
+        " fingerprint text NOT NULL,"
+        " seq bigint NOT NULL,"
+        " PRIMARY KEY (principal, key))"
+    ),
+    (
+        "CREATE TABLE IF NOT EXISTS {schema}.ledger_users ("
+        " name text PRIMARY KEY,"
+        " role text NOT NULL,"
+        " projects text NOT NULL,"
+        " token_hash text NOT NULL UNIQUE,"
+        " created_at text NOT NULL)"
+    ),
+    (
+        "CREATE TABLE IF NOT EXISTS {schema}.ledger_sessions ("
+        " id_hash text PRIMARY KEY,"
+        " user_name text NOT NULL,"
+        " token_hash text NOT NULL,"
+        " csrf text NOT NULL,"
+        ' created_at text COLLATE "C" NOT NULL,'
+        ' last_seen text COLLATE "C" NOT NULL)'
+    ),
+)
+
+
+DDL_LOCK = 0x676F76  # pg_advisory_lock key: one creator of tables at a time
+
+
+@contextmanager
+def ddl_lock(datastore: PostgresDatastore) -> Iterator[None]:
+    with datastore.get_connection() as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (DDL_LOCK,))
+
+
+class PostgresLedgerRecorder(LedgerLogRecorder, PostgresApplicationRecorder):
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        schema = Identifier(self.datastore.schema)
+        for statement in LEDGER_TABLES:
+            self.sql_create_statements.append(SQL(statement).format(schema=schema))  # type: ignore[arg-type]
+
+    def create_table(self) -> None:
+        # Processes that start together would otherwise race on the same DDL and fail
+        # with "tuple concurrently updated"; they take turns instead.
+        with ddl_lock(self.datastore):
+            super().create_table()
+
+    def _sql(self, template: str) -> str:
+        schema = self.datastore.schema.replace('"', '""')
+        events = self.events_table_name.replace('"', '""')
+        return template.replace("?", "%s").format(
+            log=f'"{schema}".ledger_log',
+            events=f'"{schema}"."{events}"',
+            idempotency=f'"{schema}".ledger_idempotency',
+            users=f'"{schema}".ledger_users',
+            sessions=f'"{schema}".ledger_sessions',
+            event_key="notification_id",
+        )
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _fetch(self, statement: str, params: Sequence[Any]) -> list[Any]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, params, prepare=True)  # type: ignore[call-overload]
+            return curs.fetchall()
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _modify(self, statement: str, params: Sequence[Any]) -> int:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(statement, params)  # type: ignore[call-overload]
+            return int(curs.rowcount)
+
+    def now(self, curs: Any) -> datetime:
+        if self.clock is not None:
+            return self.clock()
+        curs.execute("SELECT clock_timestamp() AS now")
+        row = curs.fetchone()
+        assert row is not None
+        moment: datetime = row["now"]
+        return moment
+
+    def _tail_and_now(self, curs: Any) -> tuple[Tail, datetime]:
+        """The log's tail and the server's clock, in one round trip."""
+        if self.clock is not None:
+            return self._select_tail(curs), self.clock()
+        curs.execute(
+            self._sql(
+                "SELECT clock_timestamp() AS now, t.seq, t.hash, t.recorded_at FROM (SELECT 1) AS one"
+                " LEFT JOIN (SELECT seq, hash, recorded_at FROM {log} ORDER BY seq DESC LIMIT 1) AS t ON true"
+            )
+        )
+        row = curs.fetchone()
+        tail = Tail() if row["seq"] is None else Tail(row["seq"], row["hash"], row["recorded_at"])
+        return tail, row["now"]
+
+    @contextmanager
+    def write_transaction(self) -> Iterator[Cursor[DictRow]]:
+        """A transaction holding the append lock from its first statement."""
+        with self.datastore.transaction(commit=True) as curs:
+            self._lock_table(curs)
+            yield curs
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        with self.write_transaction() as curs:
+            return self._append(curs, stored_events, **kwargs)
+
+    def _append(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int]:
+        entries: Sequence[PendingEntry] = kwargs.get("log_entries") or ()
+        assert len(entries) == len(stored_events), "every stored event needs its log entry"
+        self._notify_channel(curs)
+        chain_entries(entries, *self._tail_and_now(curs), expected_tail=kwargs.get("expected_tail"))
+        PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events)
+        notification_ids = [row["notification_id"] for row in curs.fetchall()]
+        self._insert_log(curs, entries, notification_ids)
+        idempotency: IdempotencyRecord | None = kwargs.get("idempotency")
+        if idempotency is not None:
+            self._insert_idempotency(curs, idempotency, entries[-1].seq)
+        return notification_ids
