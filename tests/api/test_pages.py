@@ -16,8 +16,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from governance.application import Ledger
+from governance.application import Command, Ledger
 from governance.demo import load_demo
+from governance.keys import SubjectKey
 from governance.users import Users
 from support import FakeClock
 from support.pages import english_enum_values_in, visible_text
@@ -446,3 +447,30 @@ def test_the_tertial_page_marks_changes_since_an_earlier_reading(demo: Ledger, b
     assert soup.select("#changes table.events tbody tr")
     later = browser.get("/ui/tertials/2025-T2", params={"compare_to": "2026-01-01", "known_at": "2025-09-15"})
     assert later.status_code == 422
+
+
+def test_a_long_history_shows_its_latest_events_and_all_on_request(
+    ledger: Ledger, browser: TestClient
+) -> None:
+    project = SubjectKey("project", "LANG")
+    fields = {"name": "Langt prosjekt", "organisation": "HDO", "phase": "execution", "owner": "Eier"}
+    ledger.record(Command(project, "ProjectRegistered", fields, effective_on="2025-01-02"))
+    report = {"phase_budget": 10, "forecast": 10, "actual": 1, "earned_value": 1}
+    ledger.record_many(
+        [
+            Command(project, "ProjectFinancialsReported", {**report, "actual": n}, effective_on="2025-02-01")
+            for n in range(104)
+        ]
+    )
+    sign_in(browser, token_for(ledger))
+
+    latest = BeautifulSoup(browser.get("/ui/projects/LANG").text, "html.parser")
+    everything = BeautifulSoup(
+        browser.get("/ui/projects/LANG", params={"history": "all"}).text, "html.parser"
+    )
+
+    rows = latest.select("table.history tbody tr")
+    assert len(rows) == 100
+    assert rows[-1].select_one("td").get_text() == "105"
+    assert "de siste 100 av 105" in latest.get_text()
+    assert len(everything.select("table.history tbody tr")) == 105

@@ -251,22 +251,41 @@ def tertial_page(
     return HTMLResponse(html, headers=page_headers([style_hash(body.header_css)]))
 
 
-def _history(ledger: Ledger, subject: SubjectKey, at: Any) -> list[dict[str, Any]]:
-    rows = []
-    for envelope in ledger.history(subject, known_at=at.cut):
+HISTORY_SHOWN = 100
+"""A subject page lists its latest events; `?history=all` lists every one."""
+
+
+def _history(
+    ledger: Ledger, subject: SubjectKey, position: int, *, everything: bool = True
+) -> tuple[list[dict[str, Any]], int]:
+    """The subject's events among the first `position` (the latest `HISTORY_SHOWN` unless
+    `everything`), and how many there are in all."""
+    total = ledger.log.subject_version(str(subject), position)
+    after = 0
+    if not everything and total > HISTORY_SHOWN:
+        rows = ledger.log.fetch(
+            "SELECT seq FROM {log} WHERE subject = ? AND seq <= ? ORDER BY seq DESC LIMIT 1 OFFSET ?",
+            (str(subject), position, HISTORY_SHOWN),
+        )
+        after = int(rows[0]["seq"])
+    shown = []
+    for envelope in ledger.envelopes(subject=str(subject), after=after, until=position):
         row = event_row(envelope)
         row["details"] = subjects.data_rows(subject.kind, envelope["data"])
-        rows.append(row)
-    return rows
+        shown.append(row)
+    return shown, total
 
 
 def _subject_page(
     request: Request, session: Any, subject: SubjectKey, as_of: str | None, known_at: str | None
 ) -> HTMLResponse:
-    ledger = _ledger(request)
+    ledger, models = _ledger(request), _models(request)
     at = reading(ledger, as_of, known_at)
-    answer = subject_answer(_models(request), subject, as_of=at.as_of, known_at=at.known_at)
-    history = _history(ledger, subject, at)
+    position = position_at(models, at.known_at)
+    answer = subject_answer(models, subject, as_of=at.as_of, known_at=at.known_at)
+    history, total = _history(
+        ledger, subject, position, everything=request.query_params.get("history") == "all"
+    )
     if answer is None and not history:
         raise PageNotFound(f"Det finnes ingen {subjects.subject_name(str(subject))} slik loggen er kjent.")
     kind_word = labels.label(subject.kind, "subject_kind")
@@ -285,6 +304,8 @@ def _subject_page(
         rows=[] if answer is None else subjects.state_rows(subject.kind, answer),
         status_cells=subjects.status_cells(answer.get("status")) if answer else [],
         history=history,
+        history_total=total,
+        all_history_path=f"{request.url.path}?{request.url.query}{'&' if request.url.query else ''}history=all",
         at=at,
         picker_as_of=at.as_of.isoformat(),
         picker_known_at="" if at.is_now else fmt.picker_value(at.known_at),
@@ -385,7 +406,7 @@ def board_case_page(
         basis=basis,
         corrections=corrections,
         citing=[event_row(envelope) for envelope in answer["citing_events"]],
-        history=_history(ledger, case, at),
+        history=_history(ledger, case, position_at(models, at.known_at))[0],
         meeting_text=fmt.day(found["meeting_on"]),
         seen_then_text=fmt.instant(min(end_of_oslo_day(fmt.as_day(found["meeting_on"])), ledger.clock())),
         at=at,
