@@ -39,9 +39,22 @@ def _css_string(value: str) -> str:
     return "".join(escaped)
 
 
+class DocumentEnvironment(Environment):
+    """Reads `item.name` from a dict by key first: the documents' values are dicts, and
+    asking the dict's attributes first costs a failed lookup for every value shown."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 @cache
 def environment() -> Environment:
-    env = Environment(
+    env = DocumentEnvironment(
         loader=PackageLoader("governance.reports", "templates"),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
