@@ -1,1 +1,0 @@
-"""The governance ledger: risks, milestones, contracts and board decisions as immutable events."""
