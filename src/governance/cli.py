@@ -258,9 +258,10 @@ def report(
     ] = None,
 ) -> None:
     """The tertial report, with the log's position and head hash a board can file."""
+    from governance.projections.changes import tertial_changes
     from governance.projections.runner import ReadModels
     from governance.reports.rendering import FORMATS, render_tertial
-    from governance.reports.tertial import changes_since, gather
+    from governance.reports.tertial import gather
     from governance.timemodel import Tertial, TimeFormatError, parse_known_at
 
     if fmt not in FORMATS:
@@ -282,7 +283,7 @@ def report(
             changes = (
                 None
                 if earlier is None
-                else lambda: changes_since(
+                else lambda: tertial_changes(
                     models, period, from_known_at=earlier, to_known_at=moment, organisation=organisation
                 )
             )
@@ -301,13 +302,18 @@ def report(
 def changes(
     tertial: Annotated[str, typer.Argument(help="The tertial, written YYYY-Tn")],
     from_known_at: Annotated[
-        str, typer.Option("--from-known-at", help="The earlier reading: an instant (RFC 3339) or a date (its end)")
+        str,
+        typer.Option(
+            "--from-known-at", help="The earlier reading: an instant (RFC 3339) or a date (its end)"
+        ),
     ],
     to_known_at: Annotated[
         str | None, typer.Option("--to-known-at", help="The later reading (default now)")
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="md or json")] = "md",
-    organisation: Annotated[str | None, typer.Option(help="Only this organisation's projects and risks")] = None,
+    organisation: Annotated[
+        str | None, typer.Option(help="Only this organisation's projects and risks")
+    ] = None,
 ) -> None:
     """What changed in a tertial's snapshot between two readings of the log, and the events
     learnt between them."""
@@ -329,7 +335,9 @@ def changes(
             raise typer.Exit(2) from error
         models = ReadModels(ledger)
         try:
-            answer = tertial_changes(models, period, from_known_at=start, to_known_at=end, organisation=organisation)
+            answer = tertial_changes(
+                models, period, from_known_at=start, to_known_at=end, organisation=organisation
+            )
         finally:
             models.close()
     if fmt == "json":

@@ -38,6 +38,7 @@ from governance.projections.audit import (
     audit_page,
     every_event,
 )
+from governance.projections.changes import tertial_changes
 from governance.projections.reads import position_at, status_report, subject_answer
 from governance.projections.reconstruction import reconstruction
 from governance.projections.runner import ReadModels
@@ -45,7 +46,7 @@ from governance.projections.subjects import Selection, answers
 from governance.reports import formatting as fmt
 from governance.reports import labels, subjects
 from governance.reports.rendering import render_tertial_page, style_hash, tertial_body
-from governance.reports.tertial import changes_since, event_row, gather
+from governance.reports.tertial import event_row, gather
 from governance.timemodel import (
     Tertial,
     TimeFormatError,
@@ -222,7 +223,7 @@ def tertial_page(
     if earlier is not None:
 
         def changes() -> dict[str, Any]:
-            return changes_since(
+            return tertial_changes(
                 models, period, from_known_at=earlier, to_known_at=at.known_at, organisation=scope
             )
 

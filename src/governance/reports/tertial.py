@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from governance.projections.changes import tertial_changes
 from governance.projections.reads import tertial_report
 from governance.projections.runner import ReadModels
 from governance.projections.subjects import Selection, answers
@@ -523,17 +522,3 @@ def _comparison(answer: dict[str, Any], comparison: Comparison, snapshot: dict[s
         "gone": gone,
         "events": [event_row(envelope) for envelope in answer["events"]],
     }
-
-
-def changes_since(
-    models: ReadModels,
-    period: Tertial,
-    *,
-    from_known_at: datetime,
-    to_known_at: datetime,
-    organisation: str | None = None,
-) -> dict[str, Any]:
-    """The tertial's changes between two readings (§6a), as the read side answers them."""
-    return tertial_changes(
-        models, period, from_known_at=from_known_at, to_known_at=to_known_at, organisation=organisation
-    )
