@@ -294,10 +294,12 @@ def test_the_audit_trail_filters_backdated_and_late_events(
     assert len(backdated) + len(on_time) == demo.position()
     # Recorded on 22 September, effective on T2's last day: after its period had closed.
     assert any(
-        event["subject"] == "project:MEDIELOGG" and event["recorded_at"].startswith("2025-09-22") for event in late
+        event["subject"] == "project:MEDIELOGG" and event["recorded_at"].startswith("2025-09-22")
+        for event in late
     )
     assert all(
-        oslo_day(parse_instant(event["recorded_at"])).isoformat() > event["effective_on"] for event in backdated
+        oslo_day(parse_instant(event["recorded_at"])).isoformat() > event["effective_on"]
+        for event in backdated
     )
 
 

@@ -27,7 +27,10 @@ def test_the_changes_since_the_board_met_read_as_one_line_each(tmp_path: Path) -
 
     assert result.exit_code == 0, result.output
     assert "- `/projects/MEDIELOGG/status/quality`: green → yellow" in result.stdout
-    assert "22.09.2025 14:30, medielogg-prosjektleder: ProjectStatusAssessed for project:MEDIELOGG" in result.stdout
+    assert (
+        "22.09.2025 14:30, medielogg-prosjektleder: ProjectStatusAssessed for project:MEDIELOGG"
+        in result.stdout
+    )
     assert "15.09.2025 23:59" in result.stdout
 
 
@@ -35,13 +38,24 @@ def test_the_changes_as_json_are_the_api_answer(tmp_path: Path) -> None:
     env = _demo_store(tmp_path)
     result = CliRunner().invoke(
         cli.app,
-        ["changes", "2025-T2", "--from-known-at", "2025-09-15", "--to-known-at", "2025-12-31", "--format", "json"],
+        [
+            "changes",
+            "2025-T2",
+            "--from-known-at",
+            "2025-09-15",
+            "--to-known-at",
+            "2025-12-31",
+            "--format",
+            "json",
+        ],
         env=env,
     )
 
     answer = orjson.loads(result.stdout)
     assert answer["tertial"] == "2025-T2"
-    assert {"path": "/projects/MEDIELOGG/status/quality", "before": "green", "after": "yellow"} in answer["changes"]
+    assert {"path": "/projects/MEDIELOGG/status/quality", "before": "green", "after": "yellow"} in answer[
+        "changes"
+    ]
 
 
 def test_readings_in_the_wrong_order_are_refused(tmp_path: Path) -> None:
