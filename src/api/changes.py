@@ -26,22 +26,25 @@ class Change(BaseModel):
     after: Any
 
 
-class Changes(BaseModel):
+class TertialChanges(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
+    tertial: str
     from_: Reading = Field(alias="from")
     to: Reading
     changes: list[Change]
     events: list[Envelope]
 
 
-class TertialChanges(Changes):
-    tertial: str
+class SubjectChanges(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
 
-
-class SubjectChanges(Changes):
     subject: str
     as_of: str
+    from_: Reading = Field(alias="from")
+    to: Reading
+    changes: list[Change]
+    events: list[Envelope]
 
 
 FromKnownAt = Annotated[

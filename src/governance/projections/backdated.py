@@ -3,7 +3,8 @@
 marked late when it was recorded after the last day of its effective day's tertial.
 
 Only backdated events have a row (late ones are backdated too), so the table is small and
-both filters are index walks in `seq` order.
+both filters are index walks in `seq` order. It also finds, among the events recorded after
+a day, those effective on or before it: they are all backdated.
 """
 
 from __future__ import annotations
@@ -16,9 +17,13 @@ from governance.timemodel import Tertial, oslo_day
 TABLES = (
     Table(
         "rm_backdated",
-        ("seq", "late"),
-        "CREATE TABLE IF NOT EXISTS {t}rm_backdated (seq BIGINT PRIMARY KEY, late INTEGER NOT NULL)",
-        ("CREATE INDEX IF NOT EXISTS rm_backdated_late ON {t}rm_backdated (late, seq)",),
+        ("seq", "late", "eff"),
+        "CREATE TABLE IF NOT EXISTS {t}rm_backdated (seq BIGINT PRIMARY KEY, late INTEGER NOT NULL,"
+        " eff {text} NOT NULL)",
+        (
+            "CREATE INDEX IF NOT EXISTS rm_backdated_late ON {t}rm_backdated (late, seq)",
+            "CREATE INDEX IF NOT EXISTS rm_backdated_by_seq ON {t}rm_backdated (seq, eff)",
+        ),
     ),
 )
 
@@ -42,4 +47,8 @@ def flags(seq: int, effective_on: str, recorded_at: str) -> list[Fact]:
     if recorded_on <= effective:
         return []
     late = recorded_on > Tertial.containing(effective).end
-    return [("rm_backdated", (seq, int(late)))]
+    return [("rm_backdated", (seq, int(late), effective_on))]
+
+
+LATER_BUT_EFFECTIVE_BY = "SELECT b.seq FROM {t}rm_backdated b WHERE b.seq > :after AND b.seq <= :until AND b.eff <= :day ORDER BY b.seq"
+"""The backdated events in (after, until] effective on or before `day`."""

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
 from governance.events import EVENT_TYPES
-from governance.projections.schema import Fact, Handler, Table
+from governance.projections.schema import Fact, Handler, Table, json_text
 from governance.values import folded
 
 TABLES = (
@@ -20,10 +18,10 @@ TABLES = (
     ),
     Table(
         "rm_decisions",
-        ("subject", "body", "case_no", "decided_on", "text", "eff", "seq", "refs"),
+        ("subject", "body", "case_no", "decided_on", "text", "eff", "seq", "item"),
         "CREATE TABLE IF NOT EXISTS {t}rm_decisions (subject {text} NOT NULL, body {text} NOT NULL,"
         " case_no {text} NOT NULL, decided_on {text} NOT NULL, text TEXT NOT NULL, eff {text} NOT NULL,"
-        " seq BIGINT NOT NULL, refs TEXT NOT NULL)",
+        " seq BIGINT NOT NULL, item TEXT NOT NULL)",
         (
             "CREATE INDEX IF NOT EXISTS rm_decisions_by_eff ON {t}rm_decisions (eff, seq)",
             "CREATE INDEX IF NOT EXISTS rm_decisions_by_subject ON {t}rm_decisions (subject, eff, seq)",
@@ -72,7 +70,7 @@ def _registered(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
                 s["meeting_on"],
                 s["effective_on"],
                 seq,
-                orjson.dumps(s["refs"]).decode(),
+                json_text(s["refs"]),
                 folded(key),
                 folded(s["title"]),
             ),
@@ -94,7 +92,15 @@ def _decided(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
                 s["text"],
                 s["effective_on"],
                 seq,
-                orjson.dumps(s["refs"]).decode(),
+                json_text(
+                    {
+                        "decided_on": s["decided_on"],
+                        "text": s["text"],
+                        "refs": s["refs"],
+                        "effective_on": s["effective_on"],
+                        "superseded_by": None,
+                    }
+                ),
             ),
         ),
         *_refs(seq, subject, s),

@@ -10,9 +10,10 @@ from typing import Any
 from governance.changes import diff
 from governance.errors import InvalidInput, SubjectNotFound
 from governance.keys import SubjectKey
+from governance.projections.backdated import LATER_BUT_EFFECTIVE_BY
 from governance.projections.reads import position_at, reading, subject_at, tertial_report
 from governance.projections.runner import ReadModels
-from governance.timemodel import Tertial
+from governance.timemodel import Tertial, end_of_oslo_day
 
 READING_FIELDS = ("known_at", "log")
 """What a tertial snapshot says of the reading itself, not of the period."""
@@ -23,6 +24,28 @@ def check_order(from_known_at: datetime, to_known_at: datetime) -> None:
         raise InvalidInput.single(
             ("from_known_at",), "lies after to_known_at: compare an earlier reading with a later one"
         )
+
+
+def events_bearing_on(models: ReadModels, day: date, *, after: int, until: int) -> list[dict[str, Any]]:
+    """The envelopes with `after < seq <= until` effective on or before `day`, in log order.
+
+    Every event recorded by the end of `day` (in Oslo) is effective by then, and every
+    later one effective by then is backdated: the first part is a range of the log, the
+    second a range of the small read model of backdated events, so neither is a scan of
+    everything recorded between the two readings.
+    """
+    ledger = models.ledger
+    recorded_by_then = ledger.position(end_of_oslo_day(day))
+    envelopes = list(ledger.envelopes(after=after, until=min(until, recorded_by_then)))
+    if until > recorded_by_then:
+        later = models.fetch(
+            LATER_BUT_EFFECTIVE_BY, after=max(after, recorded_by_then), until=until, day=day.isoformat()
+        )
+        seqs = [row["seq"] for row in later]
+        decode = ledger.mapper.decode_state  # type: ignore[attr-defined]
+        for start in range(0, len(seqs), 500):
+            envelopes += [row.envelope(decode) for row in ledger.log.log_rows_at(seqs[start : start + 500])]
+    return envelopes
 
 
 def without(answer: dict[str, Any] | None, names: tuple[str, ...]) -> dict[str, Any] | None:
@@ -48,7 +71,7 @@ def tertial_changes(
         "from": reading(models, from_known_at, start),
         "to": reading(models, to_known_at, end),
         "changes": diff(without(before, READING_FIELDS), without(after, READING_FIELDS)),
-        "events": list(models.ledger.envelopes(after=start, until=end, effective_until=period.end)),
+        "events": events_bearing_on(models, period.end, after=start, until=end),
     }
 
 

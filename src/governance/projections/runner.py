@@ -25,7 +25,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from governance.application import Ledger
 from governance.projections import backdated, board_cases
 from governance.projections.schema import Fact, Handler, Row
-from governance.projections.view import MODULES, VERSION, ReadModelView, empty_tables, open_view
+from governance.projections.view import MODULES, ReadModelView, empty_tables, open_view
 from governance.timemodel import oslo_day
 
 BATCH = 10_000
@@ -71,7 +71,7 @@ class ReadModels:
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
-        self.view: ReadModelView = open_view(dict(ledger.env))
+        self.view: ReadModelView = open_view(dict(ledger.env), ledger.name)
         self._apply_lock = threading.Lock()
         self._progress = threading.Condition()
         self._wake = threading.Event()
@@ -80,10 +80,7 @@ class ReadModels:
         self._queries = ThreadPoolExecutor(QUERY_THREADS, thread_name_prefix="read-models-query")
         self._cache: OrderedDict[Hashable, Any] = OrderedDict()
         self._cache_lock = threading.Lock()
-        self.applied, version, _ = self.view.state()
-        if version != VERSION:
-            self.view.reset(ledger.name, rebuilding=True)
-            self.applied = 0
+        self.applied = self.view.state()[0]
         ledger.on_append(self._wake.set)
 
     # Applying ---------------------------------------------------------------------

@@ -22,6 +22,7 @@ import orjson
 from governance.keys import Kind, SubjectKey
 from governance.projections.projects import STATUS_FIELDS
 from governance.projections.runner import ReadModels
+from governance.projections.schema import json_items
 from governance.values import RISK_LEVELS, folded, risk_level
 
 TABLE_OF: dict[Kind, str] = {
@@ -138,18 +139,18 @@ def _escape_like(text: str) -> str:
 
 
 def _versions(models: ReadModels, subjects: list[str], position: int) -> dict[str, int]:
-    """Each subject's number of events among the first P (its `version` then)."""
-    params: dict[str, Any] = {"position": position}
-    marks = []
-    for number, subject in enumerate(subjects):
-        params[f"s{number}"] = subject
-        marks.append(f":s{number}")
-    rows = models.fetch(
-        "SELECT l.subject, COUNT(*) AS n FROM {t}ledger_log l"
-        f" WHERE l.subject IN ({', '.join(marks)}) AND l.seq <= :position GROUP BY l.subject",
-        **params,
+    """Each subject's number of events among the first P (its `version` then): the version
+    of its last event by P, one index seek each."""
+    latest = (
+        "SELECT v.subject, v.version FROM (SELECT l.subject, e.originator_version AS version"
+        " FROM {log} l JOIN {events} e ON e.{event_key} = l.notification_id"
+        " WHERE l.subject = ? AND l.seq <= ? ORDER BY l.seq DESC LIMIT 1) v"
     )
-    return {row["subject"]: int(row["n"]) for row in rows}
+    rows = models.ledger.log.fetch(
+        " UNION ALL ".join(latest for _ in subjects),
+        [value for subject in subjects for value in (subject, position)],
+    )
+    return {row["subject"]: int(row["version"]) for row in rows}
 
 
 def _in(column: str, subjects: Iterable[str], params: dict[str, Any]) -> str:
@@ -372,9 +373,8 @@ CONTRACTS = KindQuery(
 )
 
 _AMENDMENTS = (
-    "SELECT x.subject, x.amendment_no, x.kind, x.title, x.summary, x.value_change, x.affected, x.eff"
-    " FROM {t}rm_amendments x WHERE {subjects} AND x.eff <= :horizon AND x.seq <= :position"
-    " ORDER BY x.subject, x.eff, x.seq"
+    "SELECT x.subject, x.item FROM {t}rm_amendments x WHERE {subjects} AND x.eff <= :horizon"
+    " AND x.seq <= :position ORDER BY x.subject, x.eff, x.seq"
 )
 
 
@@ -389,18 +389,7 @@ def _build_contracts(models: ReadModels, rows: list[Any], params: dict[str, Any]
             "signed_on": row["signed_on"],
             "value": row["value"],
             "project": row["project"],
-            "amendments": [
-                {
-                    "amendment_no": amendment["amendment_no"],
-                    "kind": amendment["kind"],
-                    "title": amendment["title"],
-                    "summary": amendment["summary"],
-                    "value_change": amendment["value_change"],
-                    "affected_milestones": orjson.loads(amendment["affected"]),
-                    "effective_on": amendment["eff"],
-                }
-                for amendment in amendments.get(row["subject"], ())
-            ],
+            "amendments": json_items([amendment["item"] for amendment in amendments.get(row["subject"], ())]),
             "dispute_open": bool(row["dispute_open"]),
             "terminated": row["terminated_seq"] is not None,
         }
@@ -429,16 +418,18 @@ BOARD_CASES = KindQuery(
 )
 
 _DECISIONS = (
-    "SELECT x.subject, x.eff, x.seq, x.decided_on, x.text, x.refs, NULL AS by_case FROM {t}rm_decisions x"
-    " WHERE {subjects} AND x.eff <= :horizon AND x.seq <= :position"
-    " UNION ALL SELECT x.subject, x.eff, x.seq, NULL, NULL, NULL, x.by_case FROM {t}rm_supersessions x"
-    " WHERE {subjects} AND x.eff <= :horizon AND x.seq <= :position"
-    " ORDER BY 1, 2, 3"
+    "SELECT x.subject, x.eff, x.seq, x.item FROM {t}rm_decisions x WHERE {subjects} AND x.eff <= :horizon"
+    " AND x.seq <= :position ORDER BY x.subject, x.eff, x.seq"
+)
+_SUPERSESSIONS = (
+    "SELECT x.subject, x.eff, x.seq, x.by_case FROM {t}rm_supersessions x WHERE {subjects}"
+    " AND x.eff <= :horizon AND x.seq <= :position ORDER BY x.subject, x.eff, x.seq"
 )
 
 
 def _build_board_cases(models: ReadModels, rows: list[Any], params: dict[str, Any]) -> list[dict[str, Any]]:
-    events = _rows_by_subject(models, _DECISIONS, rows, params)
+    decisions = _rows_by_subject(models, _DECISIONS, rows, params)
+    supersessions = _rows_by_subject(models, _SUPERSESSIONS, rows, params)
     return [
         {
             "created_on": row["eff"],
@@ -447,31 +438,24 @@ def _build_board_cases(models: ReadModels, rows: list[Any], params: dict[str, An
             "title": row["title"],
             "meeting_on": row["meeting_on"],
             "refs": orjson.loads(row["refs"]),
-            "decisions": _decisions(events.get(row["subject"], ())),
+            "decisions": _decisions(decisions.get(row["subject"], []), supersessions.get(row["subject"], [])),
         }
         for row in rows
     ]
 
 
-def _decisions(events: Iterable[Any]) -> list[dict[str, Any]]:
+def _decisions(decided: list[Any], superseded: list[Any]) -> list[dict[str, Any]]:
     """A case's decisions in effective order; a supersession supersedes every decision
     in force when it takes effect."""
-    decisions: list[dict[str, Any]] = []
-    for event in events:
-        if event["by_case"] is None:
-            decisions.append(
-                {
-                    "decided_on": event["decided_on"],
-                    "text": event["text"],
-                    "refs": orjson.loads(event["refs"]),
-                    "effective_on": event["eff"],
-                    "superseded_by": None,
-                }
-            )
-            continue
-        for decision in decisions:
-            if decision["superseded_by"] is None:
-                decision["superseded_by"] = event["by_case"]
+    decisions = json_items([row["item"] for row in decided])
+    if not superseded:
+        return decisions
+    at = [(row["eff"], row["seq"]) for row in decided]
+    for supersession in superseded:
+        when = (supersession["eff"], supersession["seq"])
+        for decision, decided_at in zip(decisions, at, strict=True):
+            if decided_at < when and decision["superseded_by"] is None:
+                decision["superseded_by"] = supersession["by_case"]
     return decisions
 
 
