@@ -8,16 +8,11 @@ import orjson
 from typer.testing import CliRunner
 
 from governance import cli
-from governance.application import Ledger
-from governance.demo import load_demo
+from support.servers import demo_env
 
 
 def _demo_store(tmp_path: Path) -> dict[str, str]:
-    url = f"sqlite:///{tmp_path}/ledger.db"
-    ledger = Ledger(url)
-    load_demo(ledger)
-    ledger.close()
-    return {"GOVERNANCE_DATABASE_URL": url}
+    return demo_env(f"sqlite:///{tmp_path}/ledger.db")
 
 
 def test_the_changes_since_the_board_met_read_as_one_line_each(tmp_path: Path) -> None:

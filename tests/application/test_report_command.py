@@ -10,17 +10,12 @@ from bs4 import BeautifulSoup
 from typer.testing import CliRunner
 
 from governance import cli
-from governance.application import Ledger
-from governance.demo import load_demo
 from support.pages import english_enum_values_in, visible_text
+from support.servers import demo_env
 
 
 def _demo_store(tmp_path: Path) -> dict[str, str]:
-    url = f"sqlite:///{tmp_path}/ledger.db"
-    ledger = Ledger(url)
-    load_demo(ledger)
-    ledger.close()
-    return {"GOVERNANCE_DATABASE_URL": url}
+    return demo_env(f"sqlite:///{tmp_path}/ledger.db")
 
 
 def test_the_html_report_is_one_file_that_loads_nothing(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from api.app import create_app
 from governance.application import Ledger
 from governance.demo import load_demo
 from governance.users import Users
+from support.servers import served
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -69,28 +70,9 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Ledge
 
 @pytest.fixture(scope="session")
 def server(demo_store: tuple[Ledger, str]) -> Iterator[str]:
-    import socket
-    import threading
-    import time
-
-    import uvicorn
-
-    ledger, _ = demo_store
-    app: FastAPI = create_app(ledger)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    uvicorn_server = uvicorn.Server(config)
-    thread = threading.Thread(target=uvicorn_server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not uvicorn_server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    uvicorn_server.should_exit = True
-    thread.join(timeout=10)
+    app: FastAPI = create_app(demo_store[0])
+    with served(app) as url:
+        yield url
 
 
 class Traffic:
