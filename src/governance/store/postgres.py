@@ -119,6 +119,12 @@ class PostgresLedgerRecorder(LedgerLogRecorder, PostgresApplicationRecorder):
             curs.execute(statement, params)  # type: ignore[call-overload]
             return int(curs.rowcount)
 
+    def _subject_list(self) -> str:
+        return "unnest(%s::text[]) AS s(subject)"
+
+    def _subject_list_param(self, subjects: Sequence[str]) -> Any:
+        return list(subjects)
+
     def now(self, curs: Any) -> datetime:
         if self.clock is not None:
             return self.clock()

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
 from eventsourcing.persistence import OperationalError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteConnection, SQLiteCursor, SQLiteTransaction
 
@@ -87,6 +88,12 @@ class SQLiteLedgerRecorder(LedgerLogRecorder, SQLiteApplicationRecorder):
             sessions="ledger_sessions",
             event_key="rowid",
         )
+
+    def _subject_list(self) -> str:
+        return "(SELECT value AS subject FROM json_each(?)) AS s"
+
+    def _subject_list_param(self, subjects: Sequence[str]) -> Any:
+        return orjson.dumps(list(subjects)).decode()
 
     def _fetch(self, statement: str, params: Sequence[Any]) -> list[Any]:
         with self.datastore.transaction(commit=False) as curs:
