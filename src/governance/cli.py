@@ -318,7 +318,7 @@ def changes(
     """What changed in a tertial's snapshot between two readings of the log, and the events
     learnt between them."""
     from governance.projections.changes import tertial_changes
-    from governance.projections.changes_text import changes_markdown
+    from governance.reports.changes_text import changes_markdown
     from governance.projections.runner import ReadModels
     from governance.timemodel import Tertial, TimeFormatError, parse_known_at
 
