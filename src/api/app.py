@@ -6,14 +6,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.auth import TokenCache
 from api.errors import install_error_handlers
 from api.limits import RequestLimits
+from api.pages.site import install_pages
 from api.responses import OrjsonResponse
 from api.routes import exchange, health, lists, reads, registers, subjects, writes
 from governance.application import Ledger
 from governance.projections.runner import ReadModels
+from governance.settings import settings
 
 DESCRIPTION = """
 Risks, milestones, contract amendments and board decisions, recorded as immutable events.
@@ -41,11 +44,18 @@ def create_app(ledger: Ledger | None = None) -> FastAPI:
         description=DESCRIPTION,
         default_response_class=OrjsonResponse,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.ledger = ledger if ledger is not None else Ledger()
     app.state.readmodels = ReadModels(app.state.ledger)
     app.state.tokens = TokenCache()
     app.add_middleware(RequestLimits)
+    trusted_proxies = settings().forwarded_allow_ips.strip()
+    if trusted_proxies:
+        # The scheme (https: the session cookie is Secure) and client address a proxy
+        # forwards are believed only from these addresses.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted_proxies)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(writes.router)
@@ -54,4 +64,5 @@ def create_app(ledger: Ledger | None = None) -> FastAPI:
     app.include_router(reads.router)
     app.include_router(exchange.router)
     app.include_router(registers.router)
+    install_pages(app)
     return app

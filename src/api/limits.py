@@ -14,6 +14,9 @@ IMPORT_PATH = "/import"
 IMPORT_TYPES = frozenset({"application/x-ndjson", "application/jsonl", "text/plain"})
 REGISTER_PATHS = frozenset({"/registers/risks", "/registers/mitigations", "/registers/milestones"})
 REGISTER_TYPES = frozenset({"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/csv"})
+FORM_PREFIX = "/ui/"
+FORM_TYPE = "application/x-www-form-urlencoded"
+"""The pages' forms (sign-in, sign-out) post as browsers do."""
 
 
 class BodyTooLarge(HTTPException):
@@ -71,7 +74,7 @@ class RequestLimits:
                 return
             await self.app(scope, receive, send)
             return
-        if not _is_json(kind):
+        if not _is_json(kind) and not (scope["path"].startswith(FORM_PREFIX) and kind == FORM_TYPE):
             await self._refuse(
                 scope, receive, send, 415, "Unsupported media type", "a write's body is application/json"
             )

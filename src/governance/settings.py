@@ -17,6 +17,13 @@ class Settings(BaseSettings):
         "sqlite:///./var/governance.db",
         description="The store: sqlite:///path/to/file.db or postgresql://user:password@host:port/dbname",
     )
+    forwarded_allow_ips: str = Field(
+        "",
+        description=(
+            "Comma-separated addresses of proxies whose X-Forwarded-For/-Proto headers are trusted"
+            " (empty: none; '*': any). Over https behind such a proxy the session cookie is Secure."
+        ),
+    )
 
 
 def settings() -> Settings:

@@ -57,6 +57,15 @@ LEDGER_TABLES = (
         " token_hash text NOT NULL UNIQUE,"
         " created_at text NOT NULL)"
     ),
+    (
+        "CREATE TABLE IF NOT EXISTS {schema}.ledger_sessions ("
+        " id_hash text PRIMARY KEY,"
+        " user_name text NOT NULL,"
+        " token_hash text NOT NULL,"
+        " csrf text NOT NULL,"
+        ' created_at text COLLATE "C" NOT NULL,'
+        ' last_seen text COLLATE "C" NOT NULL)'
+    ),
 )
 
 
@@ -94,6 +103,7 @@ class PostgresLedgerRecorder(LedgerLogRecorder, PostgresApplicationRecorder):
             events=f'"{schema}"."{events}"',
             idempotency=f'"{schema}".ledger_idempotency',
             users=f'"{schema}".ledger_users',
+            sessions=f'"{schema}".ledger_sessions',
             event_key="notification_id",
         )
 
@@ -108,6 +118,12 @@ class PostgresLedgerRecorder(LedgerLogRecorder, PostgresApplicationRecorder):
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(statement, params)  # type: ignore[call-overload]
             return int(curs.rowcount)
+
+    def _subject_list(self) -> str:
+        return "unnest(%s::text[]) AS s(subject)"
+
+    def _subject_list_param(self, subjects: Sequence[str]) -> Any:
+        return list(subjects)
 
     def now(self, curs: Any) -> datetime:
         if self.clock is not None:
