@@ -14,6 +14,8 @@ IMPORT_PATH = "/import"
 IMPORT_TYPES = frozenset({"application/x-ndjson", "application/jsonl", "text/plain"})
 REGISTER_PATHS = frozenset({"/registers/risks", "/registers/mitigations", "/registers/milestones"})
 REGISTER_TYPES = frozenset({"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/csv"})
+REGISTER_PAGE_PATHS = frozenset({"/ui/registers/import", "/ui/registers/import/confirm"})
+"""The import page's forms upload a file (multipart), as large as a register is."""
 FORM_PREFIX = "/ui/"
 FORM_TYPE = "application/x-www-form-urlencoded"
 """The pages' forms (sign-in, sign-out) post as browsers do."""
@@ -58,6 +60,9 @@ class RequestLimits:
                     "an import is application/x-ndjson, application/jsonl or text/plain",
                 )
                 return
+            await self.app(scope, receive, send)
+            return
+        if scope["path"] in REGISTER_PAGE_PATHS and kind == "multipart/form-data":
             await self.app(scope, receive, send)
             return
         if scope["path"] in REGISTER_PATHS:

@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.pages import docs, signin, views
+from api.pages import docs, registers, signin, views
 from api.pages.frame import BadPageParameter, page
 from api.pages.sessions import SESSION_COOKIE, PageForbidden, SignInRequired
 from governance.reports.rendering import static_dir
@@ -29,6 +29,7 @@ def install_pages(app: FastAPI) -> None:
     app.include_router(docs.router)
     app.include_router(signin.router)
     app.include_router(views.router)
+    app.include_router(registers.router)
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(_: Request, error: SignInRequired) -> RedirectResponse:

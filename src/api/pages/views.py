@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
@@ -141,6 +141,10 @@ def overview(
         q=q or "",
         results=results,
         results_truncated=truncated,
+        register_query=urlencode(
+            {"as_of": at.as_of.isoformat()} | ({} if at.is_now else {"known_at": format_instant(at.known_at)})
+        ),
+        can_import_registers=session.user.role in ("admin", "secretariat"),
     )
 
 
