@@ -4,6 +4,7 @@ file answered with the sheet, row and column — the log unchanged."""
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import zipfile
@@ -460,8 +461,10 @@ def test_cells_merged_across_columns_are_refused(
 def test_a_semicolon_csv_with_a_byte_order_mark_imports(
     client: TestClient, demo: Ledger, secretariat: dict[str, str]
 ) -> None:
-    text = export(client, secretariat, "/registers/mitigations.csv").decode("utf-8")
-    body = "\ufeff" + text.replace(",", ";") + "OR-851;M9;Nytt;;01.03.2026;ja\r\n"
+    rows = list(csv.reader(io.StringIO(export(client, secretariat, "/registers/mitigations.csv").decode())))
+    semicolons = io.StringIO()
+    csv.writer(semicolons, delimiter=";").writerows([*rows, ["OR-851", "M9", "Nytt", "", "01.03.2026", "ja"]])
+    body = "\ufeff" + semicolons.getvalue()
 
     answer = post(
         client, secretariat, body.encode("utf-8"), kind="mitigations", media="text/csv", dry_run="true"

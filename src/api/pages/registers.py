@@ -12,7 +12,6 @@ import base64
 import binascii
 import hashlib
 import io
-import tempfile
 from datetime import date
 from typing import Any
 
@@ -25,11 +24,11 @@ from api.pages.frame import BadPageParameter, page, reading
 from api.pages.sessions import PageForbidden, PageSession, Session
 from governance.projections.reads import position_at
 from governance.projections.runner import ReadModels
-from governance.registers.export import register_rows, write_workbook
+from governance.registers.export import workbook_chunks
 from governance.registers.importing import FileFormat, ImportAnswer, LogMoved, import_register, read_register
 from governance.registers.reading import ZIP_MAGIC
 from governance.registers.refusal import RegisterRefused
-from governance.registers.sheets import REGISTER_KINDS, WORKBOOK_SHEETS, XLSX_MEDIA_TYPE, RegisterKind
+from governance.registers.sheets import REGISTER_KINDS, XLSX_MEDIA_TYPE, RegisterKind
 from governance.reports import labels
 from governance.timemodel import TimeFormatError, parse_day
 
@@ -75,27 +74,14 @@ def download(
     models = _models(request)
     at = reading(models.ledger, as_of, known_at)
     position = position_at(models, at.known_at)
-    sheets = WORKBOOK_SHEETS[register]
-    spooled = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - closed when sent
-    write_workbook(
-        sheets, register_rows(models, register, sheets, as_of=at.as_of, position=position), spooled
-    )
-
-    def chunks() -> Any:
-        try:
-            spooled.seek(0)
-            while chunk := spooled.read(64 * 1024):
-                yield chunk
-        finally:
-            spooled.close()
-
+    chunks = workbook_chunks(models, register, as_of=at.as_of, position=position)
     name = f"{DOWNLOAD_NAMES[register]}-{at.as_of.isoformat()}.xlsx"
     headers = {
         "Content-Disposition": f'attachment; filename="{name}"',
         "X-Content-Type-Options": "nosniff",
         "Cache-Control": "no-store",
     }
-    return StreamingResponse(chunks(), media_type=XLSX_MEDIA_TYPE, headers=headers)
+    return StreamingResponse(chunks, media_type=XLSX_MEDIA_TYPE, headers=headers)
 
 
 def _form_page(

@@ -24,7 +24,7 @@ from api.reading import At, ModelsDep, single_valued
 from api.responses import OrjsonResponse, ProblemResponse, field_error, problem
 from api.writes import IDEMPOTENCY_KEY_PATTERN
 from governance.projections.reads import position_at
-from governance.registers.export import csv_chunks, register_rows, write_workbook
+from governance.registers.export import csv_chunks, register_rows, workbook_chunks
 from governance.registers.importing import (
     FileFormat,
     LogMoved,
@@ -36,7 +36,6 @@ from governance.registers.refusal import RegisterRefused
 from governance.registers.sheets import (
     CSV_MEDIA_TYPE,
     SHEET_OF,
-    WORKBOOK_SHEETS,
     XLSX_MEDIA_TYPE,
     RegisterKind,
 )
@@ -47,7 +46,6 @@ router = APIRouter(tags=["registers"], dependencies=[Depends(single_valued)])
 
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
 """A file up to this size is held in memory, a larger one in a temporary file."""
-CHUNK = 64 * 1024
 REGISTER_WRITERS = frozenset({"admin", "secretariat"})
 _READ_PROBLEMS: dict[int | str, dict[str, Any]] = {code: answer for code, answer in READ_PROBLEMS.items()}
 
@@ -105,15 +103,6 @@ def _file_response(
     return StreamingResponse(body, media_type=media, headers=headers)
 
 
-def _chunks(spooled: IO[bytes]) -> Iterator[bytes]:
-    try:
-        spooled.seek(0)
-        while chunk := spooled.read(CHUNK):
-            yield chunk
-    finally:
-        spooled.close()
-
-
 @router.get(
     "/registers/{kind}.xlsx",
     response_class=StreamingResponse,
@@ -131,17 +120,9 @@ def export_workbook(kind: Kind, user: CurrentUser, models: ModelsDep, at: At) ->
     then, sorted by key; the header row frozen and filtered, dates as date cells."""
     register: RegisterKind = kind.value
     position = position_at(models, at.known_at)
-    sheets = WORKBOOK_SHEETS[register]
-    spooled = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - closed by _chunks
-    try:
-        write_workbook(
-            sheets, register_rows(models, register, sheets, as_of=at.as_of, position=position), spooled
-        )
-    except BaseException:
-        spooled.close()
-        raise
+    body = workbook_chunks(models, register, as_of=at.as_of, position=position)
     head = models.ledger.head_hash(position)
-    return _file_response(register, "xlsx", XLSX_MEDIA_TYPE, _chunks(spooled), position, head)
+    return _file_response(register, "xlsx", XLSX_MEDIA_TYPE, body, position, head)
 
 
 @router.get(

@@ -5,6 +5,7 @@ written as a workbook (openpyxl in write-only mode, so a large register streams)
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import IO, Any
@@ -24,7 +25,6 @@ from governance.registers.sheets import (
     MILESTONES,
     MITIGATIONS,
     RISKS,
-    SHEET_OF,
     WORD_OF_MILESTONE_KIND,
     WORKBOOK_SHEETS,
     Column,
@@ -115,10 +115,6 @@ def register_rows(
                 yield MITIGATIONS, row
 
 
-def workbook_sheets(kind: RegisterKind) -> tuple[Sheet, ...]:
-    return WORKBOOK_SHEETS[kind]
-
-
 def write_workbook(
     sheets: tuple[Sheet, ...], rows: Iterable[tuple[Sheet, Row]], out: IO[bytes]
 ) -> dict[str, int]:
@@ -194,5 +190,28 @@ def _csv_cell(value: Any) -> str:
     return str(value)
 
 
-def sheet_of(kind: RegisterKind) -> Sheet:
-    return SHEET_OF[kind]
+SPOOL_IN_MEMORY = 8 * 1024 * 1024
+"""A workbook up to this size is built in memory, a larger one in a temporary file."""
+CHUNK = 64 * 1024
+
+
+def workbook_chunks(models: Any, kind: RegisterKind, *, as_of: date, position: int) -> Iterator[bytes]:
+    """The register's workbook, built before its first chunk is given (a workbook is a zip
+    file: it is complete only once written), then read out in chunks."""
+    sheets = WORKBOOK_SHEETS[kind]
+    spooled = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - closed below
+    try:
+        write_workbook(sheets, register_rows(models, kind, sheets, as_of=as_of, position=position), spooled)
+    except BaseException:
+        spooled.close()
+        raise
+    return _read_out(spooled)
+
+
+def _read_out(spooled: IO[bytes]) -> Iterator[bytes]:
+    try:
+        spooled.seek(0)
+        while chunk := spooled.read(CHUNK):
+            yield chunk
+    finally:
+        spooled.close()
