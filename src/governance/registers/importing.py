@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any, Literal
 
+from governance import keys
 from governance.application import Batch, BatchError, Ledger
 from governance.context import acting_as
 from governance.errors import (
@@ -161,8 +162,16 @@ def effective_after(ledger: Ledger, subject_kind: str, day: date, position: int)
 
 def check_plan(ledger: Ledger, plan: Plan) -> None:
     """Check every planned event as a command, against the log plus the events planned
-    before it; the first refused one raises `RegisterRefused` at its row."""
+    before it; the first refused one raises `RegisterRefused` at its row. (A store import
+    checks them again holding the append lock.)"""
     batch = Batch(ledger)
+    for subject in plan.new_subjects:
+        # Known to be absent (the plan creates it): no need to look for it in the store.
+        batch.aggregates[subject.id] = None
+    for project in sorted(
+        {event.subject.parts[0] for event in plan.events if event.subject.kind == "milestone"}
+    ):
+        batch.load(keys.project(project))
     for event in plan.events:
         try:
             batch.apply(event.command())

@@ -126,6 +126,8 @@ class LedgerView:
 class Plan:
     events: list[PlannedEvent]
     warnings: list[RegisterWarning]
+    new_subjects: set[SubjectKey] = field(default_factory=set)
+    """The subjects the plan creates: not in the log at the position it was made at."""
 
 
 def _day(value: Any) -> date | None:
@@ -195,7 +197,10 @@ class Planner:
             self._mitigation(mitigation)
         self.events.extend(closures)
         self._unlisted(register)
-        return Plan(self.events, self.warnings)
+        created = {
+            event.subject for event in self.events if event.type in ("RiskIdentified", "MilestonePlanned")
+        }
+        return Plan(self.events, self.warnings, created)
 
     # Warnings ---------------------------------------------------------------------------
 
