@@ -6,9 +6,7 @@ the sheet, the row and the column."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import io
 import itertools
 import re
 import unicodedata
@@ -298,10 +296,10 @@ def csv_records(stream: IO[bytes], sheet: Sheet) -> Iterator[Record]:
 
 
 def _csv_rows(stream: IO[bytes], sheet: Sheet) -> Iterator[tuple[int, list[str]]]:
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="", errors="strict")
-    number = 1
+    lines = _utf8_lines(stream)
+    number = 0
     try:
-        first = text.readline()
+        first = next(lines, "")
         if not first.strip():
             raise RegisterRefused(
                 "filen er tom: rad 1 skal holde overskriftene",
@@ -310,7 +308,7 @@ def _csv_rows(stream: IO[bytes], sheet: Sheet) -> Iterator[tuple[int, list[str]]
                 row=1,
                 type_="column_missing",
             )
-        reader = csv.reader(itertools.chain([first], text), delimiter=_delimiter(first, sheet))
+        reader = csv.reader(itertools.chain([first], lines), delimiter=_delimiter(first, sheet))
         for number, row in enumerate(reader, 1):
             yield number, row
     except UnicodeDecodeError:
@@ -329,10 +327,13 @@ def _csv_rows(stream: IO[bytes], sheet: Sheet) -> Iterator[tuple[int, list[str]]
             row=number + 1,
             type_="csv_invalid",
         ) from None
-    finally:
-        # Leave the caller's stream open (it may already be closed: nothing to do then).
-        with contextlib.suppress(ValueError):
-            text.detach()
+
+
+def _utf8_lines(stream: IO[bytes]) -> Iterator[str]:
+    """The file's lines, each decoded as it is read (so a bad byte is found in its own
+    row), a leading byte-order mark left out."""
+    for index, raw in enumerate(stream):
+        yield (raw.removeprefix(b"\xef\xbb\xbf") if index == 0 else raw).decode("utf-8")
 
 
 def _delimiter(header: str, sheet: Sheet) -> str:
