@@ -146,7 +146,7 @@ class Ledger(Application):
     def record(self, command: Command, *, idempotency: IdempotencyRecord | None = None) -> Recorded:
         """Record one event; with an idempotency key, a repeated request answers the
         first response again and appends nothing."""
-        if idempotency is not None and (replay := self._replay(idempotency)) is not None:
+        if idempotency is not None and (replay := self.replay(idempotency)) is not None:
             return replay
         for attempt in range(APPEND_ATTEMPTS):
             batch = Batch(self)
@@ -154,7 +154,7 @@ class Ledger(Application):
             try:
                 batch.save(idempotency=idempotency)
             except IntegrityError:
-                if idempotency is not None and (replay := self._replay(idempotency)) is not None:
+                if idempotency is not None and (replay := self.replay(idempotency)) is not None:
                     return replay
                 current = self.log.subject_version(str(command.subject))
                 if command.expected_version is not None and current != command.expected_version:
@@ -245,7 +245,9 @@ class Ledger(Application):
         self._notify([])
         return [entry.envelope() for entry in batch.entries]
 
-    def _replay(self, idempotency: IdempotencyRecord) -> Recorded | None:
+    def replay(self, idempotency: IdempotencyRecord) -> Recorded | None:
+        """The first answer to a request with this idempotency key, if there was one;
+        `IdempotencyConflict` if that request was another."""
         found = self.log.idempotent_seq(idempotency.principal, idempotency.key)
         if found is None:
             return None
@@ -367,13 +369,16 @@ class Batch:
             creating_itself = isinstance(event, Created) and reference.subject == subject
             if creating_itself or not self._exists(reference):
                 raise ReferenceNotFound(reference.loc, str(reference))
+        actor = command.actor if command.actor is not None else current_actor.get()
+        if actor is not None and "\x00" in actor:
+            raise InvalidInput.single(("actor",), "must not contain the character U+0000")
         entry = PendingEntry(
             event_id=command.event_id or str(uuid4()),
             subject=str(subject),
             type=command.type,
             version=event.originator_version,
             effective_on=event.effective_on.isoformat(),
-            actor=command.actor if command.actor is not None else current_actor.get(),
+            actor=actor,
             data=event.data(),
             recorded_at=command.recorded_at,
             expected=command.stated or None,
