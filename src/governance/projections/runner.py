@@ -143,10 +143,14 @@ class ReadModels:
         return Page(grouped, last_seq, last_notification_id)
 
     def _store(self, page: Page) -> bool:
-        """Commit a page with its tracking record; False if another process was first."""
+        """Commit a page with its tracking record; False if another process was first.
+        Pages are read one after another from `applied`, so a page starts there."""
+        tracking = Tracking(self.ledger.name, page.last_notification_id)
         try:
-            self.view.apply(page.rows, Tracking(self.ledger.name, page.last_notification_id), page.last_seq)
+            stored = self.view.apply(page.rows, tracking, page.last_seq, after=self.applied)
         except IntegrityError:
+            stored = False
+        if not stored:
             self.applied = self.view.state()[0]
             return False
         self.applied = page.last_seq

@@ -1,9 +1,11 @@
 """The read models' store: the library's tracking recorders, extended with the fact tables.
 
 A batch of fact rows and its tracking record commit in one transaction, in the same
-database as the events, so each event is applied exactly once — also when two
-processes race to apply it (the library's single-row tracking refuses to move
-backwards) or the process dies in the middle of a batch.
+database as the events, so each event is applied exactly once — also when the process
+dies in the middle of a batch, and when several processes race to apply the same
+events: a batch commits only if the read models are still at the position it was read
+from (the library's tracking refuses only to move backwards, which lets two batches
+that start at the same position and end at different ones both commit).
 """
 
 from __future__ import annotations
@@ -71,16 +73,27 @@ class ReadModelView(TrackingRecorder):
 
     _placeholder = "?"
 
-    def apply(self, rows: dict[str, list[Row]], tracking: Tracking, seq: int) -> None:
-        """Store a batch of fact rows and its tracking record, atomically."""
+    def apply(self, rows: dict[str, list[Row]], tracking: Tracking, seq: int, *, after: int) -> bool:
+        """Store a batch of fact rows, read from the log after position `after` up to
+        `seq`, with its tracking record, atomically; False, storing nothing, if the read
+        models are no longer at `after` (another process applied events first)."""
         with self.transaction() as curs:
+            # First, so that a racing batch waits on this row until this one commits
+            # and then finds the position moved.
+            curs.execute(
+                self.sql(
+                    f"UPDATE {{t}}rm_state SET seq = {self._placeholder}"
+                    f" WHERE id = 1 AND seq = {self._placeholder} RETURNING seq"
+                ),
+                (seq, after),
+            )
+            if curs.fetchone() is None:
+                return False
             self._insert_tracking(curs, tracking)
             for table, table_rows in rows.items():
                 if table_rows:
                     self.write_rows(curs, table, table_rows)
-            curs.execute(
-                self.sql("UPDATE {t}rm_state SET seq = " + self._placeholder + " WHERE id = 1"), (seq,)
-            )
+        return True
 
     def state(self) -> tuple[int, int, bool]:
         """(applied seq, layout version, rebuild in progress)."""
