@@ -50,7 +50,6 @@ from governance.store.log import (
     LogRow,
     PendingEntry,
     chain_entries,
-    utc_now,
 )
 from governance.store.postgres import PostgresLedgerRecorder
 from governance.timemodel import TimeFormatError, format_instant, oslo_day, parse_day
@@ -118,9 +117,11 @@ class Ledger(Application):
         prepare_store(library_env)
         super().__init__(library_env)
         self.url = url
-        self.clock = clock or utc_now
         if clock is not None:
             self.log.clock = clock
+        self.clock: Callable[[], datetime] = clock or self.log.store_now
+        """"Now" for every read and write: the store's clock, which `recorded_at` is
+        read from (on PostgreSQL the database server's, whatever this host's says)."""
         self._append_listeners: list[Callable[[], None]] = []
         self._exclusive = threading.Lock()
 

@@ -22,7 +22,7 @@ from eventsourcing.utils import Environment
 
 from governance.projections import board_cases, contracts, milestones, projects, risks
 from governance.projections.schema import Row, Table
-from governance.store.postgres import ddl_lock
+from governance.store.postgres import bound_waits, ddl_lock, on_lost_connection
 
 MODULES = (projects, milestones, risks, contracts, board_cases)
 TABLES: tuple[Table, ...] = tuple(table for module in MODULES for table in module.TABLES)
@@ -116,6 +116,7 @@ class ReadModelView(TrackingRecorder):
 
     def finish_rebuild(self) -> None:
         with self.transaction() as curs:
+            self._no_statement_timeout(curs)
             for statement in self.index_statements():
                 curs.execute(statement)
             curs.execute(self.sql("UPDATE {t}rm_state SET rebuilding = 0 WHERE id = 1"))
@@ -139,6 +140,9 @@ class ReadModelView(TrackingRecorder):
                     curs.execute(self.sql(f"DROP INDEX IF EXISTS {self._index_prefix}{name}"))
 
     _index_prefix = ""
+
+    def _no_statement_timeout(self, curs: Any) -> None:
+        """Index builds over a whole rebuild take as long as they take."""
 
     def _forget_tracking(self, curs: Any, application_name: str) -> None:
         raise NotImplementedError
@@ -181,6 +185,7 @@ class PostgresReadModelView(ReadModelView, PostgresTrackingRecorder):
     _placeholder = "%s"
 
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
+        bound_waits(datastore)
         super().__init__(datastore, **kwargs)
         schema = self.datastore.schema.replace('"', '""')
         self.prefix = self._index_prefix = f'"{schema}".'
@@ -197,6 +202,7 @@ class PostgresReadModelView(ReadModelView, PostgresTrackingRecorder):
         with self.datastore.transaction(commit=True) as curs:
             yield curs
 
+    @on_lost_connection(retry=True)
     def fetch(self, template: str, params: dict[str, Any]) -> list[Any]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(_NAMED.sub(r"%(\1)s", self.sql(template)), params, prepare=True)
@@ -211,8 +217,15 @@ class PostgresReadModelView(ReadModelView, PostgresTrackingRecorder):
 
     def optimise(self) -> None:
         with self.datastore.get_connection() as conn:  # autocommit: VACUUM runs outside a transaction
-            for table in TABLES:
-                conn.execute(self.sql(f"VACUUM (ANALYZE) {{t}}{table.name}"))
+            conn.execute("SET statement_timeout = 0")
+            try:
+                for table in TABLES:
+                    conn.execute(self.sql(f"VACUUM (ANALYZE) {{t}}{table.name}"))
+            finally:
+                conn.execute("RESET statement_timeout")
+
+    def _no_statement_timeout(self, curs: Any) -> None:
+        curs.execute("SET LOCAL statement_timeout = 0")
 
     def _forget_tracking(self, curs: Any, application_name: str) -> None:
         curs.execute(
