@@ -7,13 +7,16 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.access_log import AccessLog
 from api.auth import TokenCache
 from api.errors import install_error_handlers
 from api.limits import RequestLimits
 from api.responses import OrjsonResponse
 from api.routes import exchange, health, reads, subjects, writes
 from governance.application import Ledger
+from governance.logs import configure_logging
 from governance.projections.runner import ReadModels
+from governance.settings import settings
 
 DESCRIPTION = """
 Risks, milestones, contract amendments and board decisions, recorded as immutable events.
@@ -31,6 +34,7 @@ def create_app(ledger: Ledger | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.readmodels.start()
         yield
+        app.state.health.close()
         app.state.readmodels.close()
         if owned:
             app.state.ledger.close()
@@ -45,7 +49,9 @@ def create_app(ledger: Ledger | None = None) -> FastAPI:
     app.state.ledger = ledger if ledger is not None else Ledger()
     app.state.readmodels = ReadModels(app.state.ledger)
     app.state.tokens = TokenCache()
+    app.state.health = health.HeadProbe(app.state.ledger)
     app.add_middleware(RequestLimits)
+    app.add_middleware(AccessLog)  # the outermost: it sees every answer, refusals included
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(writes.router)
@@ -53,3 +59,10 @@ def create_app(ledger: Ledger | None = None) -> FastAPI:
     app.include_router(reads.router)
     app.include_router(exchange.router)
     return app
+
+
+def served_app() -> FastAPI:
+    """The app `governance serve` runs, in each worker process: logging as the settings
+    say, then the API on the configured store."""
+    configure_logging(settings())
+    return create_app()

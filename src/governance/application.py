@@ -8,11 +8,9 @@ transaction, together with each event's log fields, or not at all.
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -173,16 +171,15 @@ class Ledger(Application):
         """Record a batch of events in one transaction, or none of them. A refused
         command raises `BatchError` with its index."""
         batch = Batch(self)
-        with collector_paused():
-            for index, command in enumerate(commands):
-                try:
-                    batch.apply(command)
-                except LedgerError as error:
-                    raise BatchError(index, error) from error
+        for index, command in enumerate(commands):
             try:
-                batch.save(expected_tail=expected_tail)
+                batch.apply(command)
             except LedgerError as error:
-                raise BatchError(getattr(error, "index", len(batch.entries) - 1), error) from error
+                raise BatchError(index, error) from error
+        try:
+            batch.save(expected_tail=expected_tail)
+        except LedgerError as error:
+            raise BatchError(getattr(error, "index", len(batch.entries) - 1), error) from error
         return [entry.envelope() for entry in batch.entries]
 
     def wait_while_exclusive(self) -> None:
@@ -204,7 +201,7 @@ class Ledger(Application):
         nothing is stored.
         """
         recorder = self.log
-        with self._exclusive, collector_paused(), recorder.write_transaction() as curs:  # type: ignore[attr-defined]
+        with self._exclusive, recorder.write_transaction() as curs:  # type: ignore[attr-defined]
             if isinstance(recorder, PostgresLedgerRecorder):
                 # While the batch is checked, this transaction waits on other
                 # connections' reads: longer than the store lets a transaction sit idle.
@@ -454,20 +451,6 @@ class Batch:
             isinstance(event, Contract.Amended) and event.amendment_no == reference.amendment_no
             for event in contract.history
         )
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for a batch: the batch makes many objects that
-    live until it is stored, and each collection would walk every cached aggregate too,
-    to free nothing (events and states hold no reference cycles)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _project(aggregate: Any, events: Iterable[Any]) -> Any:
