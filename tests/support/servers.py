@@ -42,8 +42,10 @@ class Server:
     def start(self, timeout: float = 60) -> Self:
         environment = {**os.environ, **self.env, "GOVERNANCE_DATABASE_URL": self.url}
         command = [sys.executable, "-m", "governance.cli", "serve", "--port", str(self.port)]
+        if self.workers > 1:
+            command += ["--workers", str(self.workers)]
         self.process = subprocess.Popen(
-            [*command, "--workers", str(self.workers)],
+            command,
             env=environment,
             stdout=self.log,
             stderr=self.log,

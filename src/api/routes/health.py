@@ -19,7 +19,7 @@ from governance.store.faults import Fault, classify
 
 router = APIRouter(tags=["health"])
 
-PROBE_SECONDS = 0.8
+PROBE_SECONDS = 0.5
 """How long /health waits for the store to say where the log's head is."""
 
 
