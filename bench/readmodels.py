@@ -11,6 +11,8 @@ ledger's batched append path, then measures on each store, in one run:
 2. tertial snapshots at random (tertial, `known_at`): p50/p99 latency, never from cache
    (goal: p50 <= 50 ms, p99 <= 200 ms);
 3. `/status` at random (`as_of`, `known_at`): p50/p99 latency;
+   and finding and comparing (`find_compare.py`): list pages, a tertial's changes, a
+   reconstruction with its corrections;
 4. catch-up lag: after a burst of 10,000 appends (one transaction each) with the read
    models' background loop running, how long until they have applied the last one.
 
@@ -45,6 +47,7 @@ import psycopg
 from eventsourcing.utils import get_topic
 from psycopg import sql
 
+import find_compare
 from governance.application import Command, Ledger, collector_paused
 from governance.events import AGGREGATES, EVENT_TYPES
 from governance.keys import SubjectKey
@@ -644,8 +647,10 @@ def bench_store(name: str, url: str, args: argparse.Namespace, *, source: str | 
         f"tertial snapshot p50 {percentile(times, 0.5):6.1f} ms   p99 {percentile(times, 0.99):6.1f} ms   "
         f"(goal p50 <= 50, p99 <= 200; {args.probes} random (tertial, known_at), uncached)"
     )
+    snapshot_p50 = percentile(times, 0.5)
     times = latencies(status, max(20, args.probes // 5))
     print(f"status           p50 {percentile(times, 0.5):6.1f} ms   p99 {percentile(times, 0.99):6.1f} ms")
+    find_compare.report(ledger, models, random.Random(args.seed), args.probes, snapshot_p50)
     appends_per_second, lag = catch_up_lag(ledger, models, args.burst)
     print(
         f"catch-up lag     {lag * 1000:6.1f} ms after a burst of {args.burst:,} appends "

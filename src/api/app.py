@@ -12,7 +12,7 @@ from api.auth import TokenCache
 from api.errors import install_error_handlers
 from api.limits import RequestLimits
 from api.responses import OrjsonResponse
-from api.routes import exchange, health, reads, subjects, writes
+from api.routes import exchange, health, lists, reads, subjects, writes
 from governance.application import Ledger
 from governance.logs import configure_logging
 from governance.projections.runner import ReadModels
@@ -56,6 +56,7 @@ def create_app(ledger: Ledger | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(writes.router)
     app.include_router(subjects.router)
+    app.include_router(lists.router)
     app.include_router(reads.router)
     app.include_router(exchange.router)
     return app

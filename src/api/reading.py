@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
 
 from api.auth import LedgerDep
 from api.parameters import InvalidQuery
-from governance.timemodel import TimeFormatError, format_instant, parse_as_of, parse_known_at
+from governance.projections.runner import ReadModels
+from governance.timemodel import TimeFormatError, format_instant, parse_as_of, parse_day, parse_known_at
 
 
 @dataclass(frozen=True)
@@ -56,3 +57,38 @@ def read_time(
 
 
 At = Annotated[ReadTime, Depends(read_time)]
+
+
+def read_models(request: Request) -> ReadModels:
+    models: ReadModels = request.app.state.readmodels
+    return models
+
+
+ModelsDep = Annotated[ReadModels, Depends(read_models)]
+"""The read models of the app's ledger."""
+
+
+def single_valued(request: Request) -> None:
+    """A query parameter given twice is refused, rather than one of its values ignored."""
+    seen: set[str] = set()
+    for name, _ in request.query_params.multi_items():
+        if name in seen:
+            raise InvalidQuery(name, "is given more than once")
+        seen.add(name)
+
+
+def known_at_param(name: str, text: str | None, now: datetime) -> datetime:
+    """An instant in the forms `known_at` takes (a future one is now)."""
+    try:
+        return parse_known_at(text, now)
+    except TimeFormatError as error:
+        raise InvalidQuery(name, str(error)) from None
+
+
+def day_param(name: str, text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return parse_day(text)
+    except TimeFormatError as error:
+        raise InvalidQuery(name, str(error)) from None

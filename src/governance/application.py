@@ -270,10 +270,19 @@ class Ledger(Application):
         until: int | None = None,
         subject: str | None = None,
         limit: int | None = None,
+        effective_until: date | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Events in log order as §7 envelopes."""
+        """Events in log order as §7 envelopes: those with `after < seq <= until`, of
+        `subject` and effective on or before `effective_until` when given."""
         decode = self.mapper.decode_state  # type: ignore[attr-defined]
-        for row in self.log.log_rows(after=after, until=until, subject=subject, limit=limit):
+        rows = self.log.log_rows(
+            after=after,
+            until=until,
+            subject=subject,
+            limit=limit,
+            effective_until=None if effective_until is None else effective_until.isoformat(),
+        )
+        for row in rows:
             yield row.envelope(decode)
 
     def log_rows(self, **kwargs: Any) -> Iterator[LogRow]:

@@ -298,6 +298,54 @@ def report(
         console.print(f"Wrote the {fmt} report of {period} to {output}.")
 
 
+@app.command()
+def changes(
+    tertial: Annotated[str, typer.Argument(help="The tertial, written YYYY-Tn")],
+    from_known_at: Annotated[
+        str,
+        typer.Option(
+            "--from-known-at", help="The earlier reading: an instant (RFC 3339) or a date (its end)"
+        ),
+    ],
+    to_known_at: Annotated[
+        str | None, typer.Option("--to-known-at", help="The later reading (default now)")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="md or json")] = "md",
+    organisation: Annotated[
+        str | None, typer.Option(help="Only this organisation's projects and risks")
+    ] = None,
+) -> None:
+    """What changed in a tertial's snapshot between two readings of the log, and the events
+    learnt between them."""
+    from governance.projections.changes import tertial_changes
+    from governance.projections.changes_text import changes_markdown
+    from governance.projections.runner import ReadModels
+    from governance.timemodel import Tertial, TimeFormatError, parse_known_at
+
+    if fmt not in ("md", "json"):
+        console.print(f"[red]unknown format {fmt!r}:[/red] md or json")
+        raise typer.Exit(2)
+    with opened() as ledger:
+        try:
+            period = Tertial.parse(tertial)
+            start = parse_known_at(from_known_at, ledger.clock())
+            end = parse_known_at(to_known_at, ledger.clock())
+        except TimeFormatError as error:
+            console.print(f"[red]invalid tertial or time:[/red] {error}")
+            raise typer.Exit(2) from error
+        models = ReadModels(ledger)
+        try:
+            answer = tertial_changes(
+                models, period, from_known_at=start, to_known_at=end, organisation=organisation
+            )
+        finally:
+            models.close()
+    if fmt == "json":
+        sys.stdout.write(orjson.dumps(answer, option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        sys.stdout.write(changes_markdown(answer))
+
+
 def main() -> None:
     app()
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from governance.keys import KEY_SHAPES
+
 
 @dataclass(frozen=True)
 class FieldError:
@@ -61,7 +63,9 @@ class SubjectNotFound(LedgerError):
     title = "Subject not found"
 
     def __init__(self, subject: str) -> None:
-        super().__init__(f"{subject} does not exist")
+        kind = subject.partition(":")[0]
+        shape = KEY_SHAPES.get(kind)
+        super().__init__(f"{subject} does not exist" + (f" (a {kind} is named {shape})" if shape else ""))
         self.subject = subject
 
 

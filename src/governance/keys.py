@@ -26,6 +26,15 @@ _TWO_PART_KINDS = frozenset({"milestone", "board-case"})
 
 NAMESPACE = uuid5(NAMESPACE_URL, "urn:governance-ledger:subject")
 
+KEY_SHAPES: dict[str, str] = {
+    "project": "project:KEY, e.g. project:KAK",
+    "milestone": "milestone:PROJECT/KEY, e.g. milestone:KAK/DM1",
+    "risk": "risk:KEY, e.g. risk:OR-631",
+    "contract": "contract:KEY, e.g. contract:KAK-FREQUENTIS",
+    "board-case": "board-case:BODY/CASE_NO, e.g. board-case:HDO/27-2025",
+}
+"""How each kind's subject key is written, for messages about keys."""
+
 
 class KeyFormatError(ValueError):
     """A key or reference not written as §3 says."""

@@ -8,6 +8,7 @@ so neither store accepts it).
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -92,3 +93,8 @@ def risk_level(score: int) -> str:
 
 
 RISK_LEVELS = ("low", "medium", "high", "critical")
+
+
+def folded(text: str) -> str:
+    """Text as a search compares it (DOMAIN.md §6a `q`): ``casefold(NFC(text))``."""
+    return unicodedata.normalize("NFC", text).casefold()

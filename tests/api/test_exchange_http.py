@@ -277,6 +277,9 @@ def test_writes_answer_503_while_an_import_holds_the_log_and_reads_go_on(
         headers=as_["admin"],
     )
     ledger.write_wait = 0.3
+    # The read models have applied the project before the import takes the log: reads
+    # that need nothing newer go on (one that did would wait, then answer 503).
+    assert client.get("/projects/KAK", headers=as_["viewer"]).status_code == 200
     held = HeldOpen(jsonl(RISK, {**RISK, "subject": "risk:OR-632"}))
     importer = threading.Thread(target=import_stream, args=(ledger, held))
     importer.start()

@@ -204,3 +204,24 @@ def test_a_read_past_what_the_read_models_can_apply_in_time_is_refused(
         models.ensure(ledger.position(), timeout=0.2)
     models.ensure(ledger.position(), timeout=0.2)
     assert models.applied == ledger.position()
+
+
+def test_a_store_with_another_layout_is_laid_out_anew_and_rebuilt(ledger: Ledger, models: ReadModels) -> None:
+    _history(ledger, risks=3)
+    models.catch_up()
+    expected = _counts(models)
+    with models.view.transaction() as curs:
+        # What an older release left: another layout version, a table without a column.
+        curs.execute(models.view.sql("UPDATE {t}rm_state SET version = 1"))
+        curs.execute(models.view.sql("DROP TABLE {t}rm_mitigations"))
+        curs.execute(models.view.sql("CREATE TABLE {t}rm_mitigations (subject TEXT)"))
+    models.close()
+
+    reopened = ReadModels(ledger)
+    try:
+        assert reopened.applied == 0
+        assert reopened.catch_up() == ledger.position()
+        assert _counts(reopened) == expected
+        assert not reopened.view.relayout(ledger.name)  # once is enough
+    finally:
+        reopened.close()

@@ -1,5 +1,6 @@
-"""The naive replay of the cross-subject reads of DOMAIN.md §6 (tertial snapshot, status,
-reconstruction, audit), computed from nothing but the §7 envelopes of the whole log.
+"""The naive replay of the cross-subject reads of DOMAIN.md §6 and §6a (tertial snapshot,
+status, reconstruction and its corrections, audit, lists, what changed), computed from
+nothing but the §7 envelopes of the whole log.
 
 Every answer the read models give is compared with these; so each rule below is written
 as plainly as DOMAIN.md states it, with dates kept as ISO strings and instants as
@@ -9,6 +10,7 @@ canonical strings (both sort correctly as text).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -556,17 +558,28 @@ def reconstruction(
         {*answer["refs"], *(ref for decision in answer["decisions"] for ref in decision["refs"])}
     )
     citing = f"board-case:{case}"
+    states = {
+        subject: json_ready(replay_subject(envelopes, subject, as_of=meeting_on, known_at=board_knew_at))
+        for subject in referenced
+    }
+    corrections = []
+    if known_at > board_knew_at:
+        for subject in referenced:
+            now = json_ready(replay_subject(envelopes, subject, as_of=meeting_on, known_at=known_at))
+            changes = structural_diff(without_version(states[subject]), without_version(now))
+            if changes:
+                events = [
+                    envelope
+                    for envelope in envelopes
+                    if envelope["subject"] == subject
+                    and board_knew_at < envelope["recorded_at"] <= known_at
+                    and envelope["effective_on"] <= meeting_on.isoformat()
+                ]
+                corrections.append({"subject": subject, "changes": changes, "events": events})
     return {
         "case": answer,
-        "referenced": [
-            {
-                "subject": subject,
-                "state": json_ready(
-                    replay_subject(envelopes, subject, as_of=meeting_on, known_at=board_knew_at)
-                ),
-            }
-            for subject in referenced
-        ],
+        "referenced": [{"subject": subject, "state": states[subject]} for subject in referenced],
+        "corrections": corrections,
         "citing_events": [
             envelope
             for envelope in known_events(envelopes, known_at)
@@ -590,6 +603,8 @@ def audit(
     recorded_to: str | None = None,
     effective_from: str | None = None,
     effective_to: str | None = None,
+    backdated: bool | None = None,
+    late: bool | None = None,
 ) -> list[Envelope]:
     """`GET /audit` unpaged: the log in recorded order, filtered by every given filter
     (inclusive bounds)."""
@@ -603,4 +618,196 @@ def audit(
         and (recorded_to is None or envelope["recorded_at"] <= recorded_to)
         and (effective_from is None or envelope["effective_on"] >= effective_from)
         and (effective_to is None or envelope["effective_on"] <= effective_to)
+        and (backdated is None or is_backdated(envelope) == backdated)
+        and (late is None or is_late(envelope) == late)
     ]
+
+
+# §6a: the structural difference of two answers ------------------------------------------------
+
+
+def _pointer(segment: str) -> str:
+    return "/" + segment.replace("~", "~0").replace("/", "~1")
+
+
+def structural_diff(before: Any, after: Any, path: str = "") -> list[dict[str, Any]]:
+    """§6a, written out plainly: objects member by member (absent is null), lists of keyed
+    objects item by item by key, anything else whole; sorted by path."""
+    found: list[dict[str, Any]] = []
+
+    def walk(path: str, a: Any, b: Any) -> None:
+        if orjson.dumps(a, option=orjson.OPT_SORT_KEYS) == orjson.dumps(b, option=orjson.OPT_SORT_KEYS):
+            return
+        if isinstance(a, dict) and isinstance(b, dict):
+            for name in sorted(set(a) | set(b)):
+                walk(path + _pointer(name), a.get(name), b.get(name))
+            return
+        if (
+            isinstance(a, list)
+            and isinstance(b, list)
+            and _all_keyed(a + b)
+            and _unique_keys(a)
+            and _unique_keys(b)
+        ):
+            old, new = {item["key"]: item for item in a}, {item["key"]: item for item in b}
+            for key in sorted(set(old) | set(new)):
+                walk(path + _pointer(key), old.get(key), new.get(key))
+            return
+        found.append({"path": path, "before": a, "after": b})
+
+    walk(path, before, after)
+    return sorted(found, key=lambda change: change["path"])
+
+
+def _all_keyed(items: list[Any]) -> bool:
+    return all(isinstance(item, dict) and isinstance(item.get("key"), str) for item in items)
+
+
+def _unique_keys(items: list[Any]) -> bool:
+    return len({item["key"] for item in items}) == len(items)
+
+
+def without_version(answer: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if answer is None else {name: value for name, value in answer.items() if name != "version"}
+
+
+def tertial_changes(
+    envelopes: list[Envelope],
+    tertial: str,
+    *,
+    from_known_at: str,
+    to_known_at: str,
+    organisation: str | None = None,
+) -> dict[str, Any]:
+    """`GET /tertials/{t}/changes`: the two snapshots compared, and the events between."""
+    before = tertial_snapshot(envelopes, tertial, known_at=from_known_at, organisation=organisation)
+    after = tertial_snapshot(envelopes, tertial, known_at=to_known_at, organisation=organisation)
+    _, end, _ = tertial_period(tertial)
+    start_position, end_position = before["log"]["position"], after["log"]["position"]
+    strip = ("known_at", "log")
+    return {
+        "tertial": tertial,
+        "from": {"known_at": from_known_at, **before["log"]},
+        "to": {"known_at": to_known_at, **after["log"]},
+        "changes": structural_diff(
+            {k: v for k, v in before.items() if k not in strip},
+            {k: v for k, v in after.items() if k not in strip},
+        ),
+        "events": [
+            envelope
+            for envelope in envelopes
+            if start_position < envelope["seq"] <= end_position and envelope["effective_on"] <= end
+        ],
+    }
+
+
+def subject_changes(
+    envelopes: list[Envelope], subject: str, *, as_of: str, from_known_at: str, to_known_at: str
+) -> dict[str, Any] | None:
+    """`GET /{kind}/{key}/changes`; None where the subject exists at neither reading."""
+    day = date.fromisoformat(as_of)
+    before = json_ready(replay_subject(envelopes, subject, as_of=day, known_at=from_known_at))
+    after = json_ready(replay_subject(envelopes, subject, as_of=day, known_at=to_known_at))
+    if before is None and after is None:
+        return None
+    start = log_position(known_events(envelopes, from_known_at), envelopes)
+    end = log_position(known_events(envelopes, to_known_at), envelopes)
+    return {
+        "subject": subject,
+        "as_of": as_of,
+        "from": {"known_at": from_known_at, **start},
+        "to": {"known_at": to_known_at, **end},
+        "changes": structural_diff(without_version(before), without_version(after)),
+        "events": [
+            envelope
+            for envelope in envelopes
+            if envelope["subject"] == subject
+            and start["position"] < envelope["seq"] <= end["position"]
+            and envelope["effective_on"] <= as_of
+        ],
+    }
+
+
+# §6a: lists ------------------------------------------------------------------------------------
+
+NAME_FIELD = {
+    "project": "name",
+    "milestone": "name",
+    "risk": "title",
+    "contract": "title",
+    "board-case": "title",
+}
+
+
+def _search_text(text: str) -> str:
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+def _matches(kind: str, answer: dict[str, Any], filters: dict[str, Any]) -> bool:
+    for name, value in filters.items():
+        if name == "q":
+            q = _search_text(value)
+            if q not in _search_text(answer["key"]) and q not in _search_text(answer[NAME_FIELD[kind]]):
+                return False
+        elif name == "overall":
+            if answer["status"] is None or answer["status"]["overall"] != value:
+                return False
+        elif kind == "milestone" and name == "project":
+            if answer["key"].split("/", 1)[0] != value:
+                return False
+        elif name == "open":
+            if answer["open"] != (value == "true"):
+                return False
+        elif name == "meeting_from":
+            if answer["meeting_on"] < value:
+                return False
+        elif name == "meeting_to":
+            if answer["meeting_on"] > value:
+                return False
+        elif name == "refers_to":
+            refs = {*answer["refs"], *(ref for decision in answer["decisions"] for ref in decision["refs"])}
+            if value not in refs:
+                return False
+        elif answer[name] != value:
+            return False
+    return True
+
+
+def subject_list(
+    envelopes: list[Envelope], kind: str, *, as_of: str, known_at: str, filters: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """`GET /{kinds}` unpaged: every subject of the kind existing at (as_of, known_at),
+    filtered, sorted by key."""
+    day = date.fromisoformat(as_of)
+    subjects = sorted(
+        {envelope["subject"] for envelope in envelopes if envelope["subject"].startswith(kind + ":")}
+    )
+    found = []
+    for subject in subjects:
+        answer = json_ready(replay_subject(envelopes, subject, as_of=day, known_at=known_at))
+        if answer is not None and _matches(kind, answer, filters):
+            found.append(answer)
+    return sorted(found, key=lambda answer: answer["key"])
+
+
+# §6a: backdated and late events --------------------------------------------------------------
+
+
+def recorded_on(envelope: Envelope) -> str:
+    from governance.timemodel import oslo_day, parse_instant
+
+    return oslo_day(parse_instant(envelope["recorded_at"])).isoformat()
+
+
+def is_backdated(envelope: Envelope) -> bool:
+    return recorded_on(envelope) > envelope["effective_on"]
+
+
+def is_late(envelope: Envelope) -> bool:
+    _, end, _ = tertial_period(tertial_of(envelope["effective_on"]))
+    return recorded_on(envelope) > end
+
+
+def tertial_of(day: str) -> str:
+    month = int(day[5:7])
+    return f"{day[:4]}-T{(month - 1) // 4 + 1}"

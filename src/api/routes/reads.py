@@ -1,28 +1,41 @@
-"""Reads from the read models (DOMAIN.md §6): status, tertial snapshots, decision
-reconstruction, and the audit trail. Each answers at (`as_of`, `known_at`) from the
-first P events, P being the number recorded at or before `known_at`; a read the read
-models cannot serve yet waits briefly, then answers 503 with Retry-After."""
+"""Reads from the read models (DOMAIN.md §6, §6a): status, tertial snapshots and what
+changed in them, decision reconstruction, and the audit trail. Each answers at (`as_of`,
+`known_at`) from the first P events, P being the number recorded at or before
+`known_at`; a read the read models cannot serve yet waits briefly, then answers 503 with
+Retry-After."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
-from api.auth import CurrentUser, LedgerDep, LogReader
+from api.auth import CurrentUser, LogReader
 from api.bodies import Envelope
+from api.changes import FromKnownAt, TertialChanges, ToKnownAt, readings
+from api.csv import CSV_RESPONSE, csv_response, wants_csv
 from api.parameters import InvalidQuery
 from api.problems import READ_PROBLEMS
-from api.reading import At
+from api.reading import At, ModelsDep, day_param, single_valued
 from api.responses import OrjsonResponse
 from api.writes import subject_in_path
-from governance.application import Ledger
+from governance.csvformat import ENVELOPE_COLUMNS
 from governance.errors import SubjectNotFound
-from governance.projections.audit import DEFAULT_LIMIT, MAX_LIMIT, AuditFilter, BadCursor, audit_page
-from governance.projections.reads import status_report, tertial_report
+from governance.events import EVENT_TYPES
+from governance.keys import KeyFormatError, SubjectKey
+from governance.projections.audit import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    AuditCursor,
+    AuditFilter,
+    BadCursor,
+    audit_page,
+    every_event,
+)
+from governance.projections.changes import tertial_changes
+from governance.projections.reads import position_at, status_report, tertial_report
 from governance.projections.reconstruction import reconstruction
-from governance.projections.runner import ReadModels
 from governance.timemodel import (
     Tertial,
     TimeFormatError,
@@ -36,58 +49,62 @@ from governance.timemodel import (
 
 router = APIRouter(tags=["reads"])
 
-
-def read_models(request: Request) -> ReadModels:
-    models: ReadModels = request.app.state.readmodels
-    return models
+Organisation = Annotated[str | None, Query(description="Only this organisation's projects and risks")]
 
 
-def position_for(ledger: Ledger, models: ReadModels, at: At) -> int:
-    """P for this read, once the read models have applied it."""
-    position = ledger.position(at.cut)
-    models.ensure(position)
-    return position
+def tertial_in_path(tertial: str) -> Tertial:
+    try:
+        return Tertial.parse(tertial)
+    except TimeFormatError as error:
+        raise InvalidQuery("tertial", str(error)) from None
 
 
 @router.get("/status", responses=READ_PROBLEMS)
-def read_status(request: Request, at: At, user: CurrentUser) -> OrjsonResponse:
+def read_status(models: ModelsDep, at: At, user: CurrentUser) -> OrjsonResponse:
     """Every project with its phase, status, financials, milestones and open risks; all
     open risks; contracts; the most recent decisions."""
-    return OrjsonResponse(status_report(read_models(request), as_of=at.as_of, known_at=at.known_at))
+    return OrjsonResponse(status_report(models, as_of=at.as_of, known_at=at.known_at))
 
 
 @router.get("/tertials/{tertial}", responses=READ_PROBLEMS)
 def read_tertial(
-    request: Request,
-    tertial: str,
-    at: At,
-    user: CurrentUser,
-    organisation: Annotated[
-        str | None, Query(description="Only this organisation's projects and risks")
-    ] = None,
+    models: ModelsDep, tertial: str, at: At, user: CurrentUser, organisation: Organisation = None
 ) -> OrjsonResponse:
     """The tertial snapshot: the state at the period's end as known at `known_at`."""
-    try:
-        period = Tertial.parse(tertial)
-    except TimeFormatError as error:
-        raise InvalidQuery("tertial", str(error)) from None
-    return OrjsonResponse(
-        tertial_report(read_models(request), period, known_at=at.known_at, organisation=organisation)
-    )
+    period = tertial_in_path(tertial)
+    return OrjsonResponse(tertial_report(models, period, known_at=at.known_at, organisation=organisation))
+
+
+@router.get(
+    "/tertials/{tertial}/changes",
+    response_model=TertialChanges,
+    responses=READ_PROBLEMS,
+    dependencies=[Depends(single_valued)],
+)
+def read_tertial_changes(
+    models: ModelsDep,
+    tertial: str,
+    user: CurrentUser,
+    from_known_at: FromKnownAt,
+    to_known_at: ToKnownAt = None,
+    organisation: Organisation = None,
+) -> Any:
+    """What changed in the tertial snapshot between two readings of the log (A, B], and
+    the events learnt between them that bear on the period."""
+    period = tertial_in_path(tertial)
+    start, end = readings(from_known_at, to_known_at, models.ledger.clock())
+    return tertial_changes(models, period, from_known_at=start, to_known_at=end, organisation=organisation)
 
 
 @router.get("/board-cases/{body}/{case_no}/reconstruction", responses=READ_PROBLEMS)
 def reconstruct_decision(
-    request: Request, body: str, case_no: str, at: At, user: CurrentUser, ledger: LedgerDep
+    models: ModelsDep, body: str, case_no: str, at: At, user: CurrentUser
 ) -> OrjsonResponse:
-    """The case, what it referred to as the board could know it when it met, and every
-    event that cites it."""
+    """The case, what it referred to as the board could know it when it met, every event
+    that cites it, and what has been corrected since in what it referred to."""
     case = subject_in_path("board-case", body, case_no)
-    models = read_models(request)
-    position = position_for(ledger, models, at)
-    answer = reconstruction(
-        ledger, models, case, today=oslo_day(ledger.clock()), known_at=at.cut, position=position
-    )
+    today = oslo_day(models.ledger.clock())
+    answer = reconstruction(models, case, today=today, known_at=at.known_at)
     if answer is None:
         raise SubjectNotFound(str(case))
     return OrjsonResponse(answer)
@@ -112,43 +129,84 @@ def _instant(name: str, text: str | None, *, end_of_day: bool) -> str | None:
         raise InvalidQuery(name, str(error)) from None
 
 
-def _day(name: str, text: str | None) -> str | None:
+def _subject(text: str | None) -> str | None:
     if text is None:
         return None
     try:
-        return parse_day(text).isoformat()
-    except TimeFormatError as error:
-        raise InvalidQuery(name, str(error)) from None
+        return str(SubjectKey.parse(text))
+    except KeyFormatError as error:
+        raise InvalidQuery("subject", str(error)) from None
 
 
-@router.get("/audit", response_model=AuditPage, responses=READ_PROBLEMS)
+def _type(text: str | None) -> str | None:
+    if text is not None and text not in EVENT_TYPES:
+        raise InvalidQuery("type", f"is not an event type; one of {', '.join(sorted(EVENT_TYPES))}")
+    return text
+
+
+def _iso(name: str, text: str | None) -> str | None:
+    day = day_param(name, text)
+    return None if day is None else day.isoformat()
+
+
+Boolean = Literal["true", "false"]
+
+
+@router.get(
+    "/audit",
+    response_model=AuditPage,
+    responses={**READ_PROBLEMS, **CSV_RESPONSE},
+    dependencies=[Depends(single_valued)],
+)
 def read_audit(
+    request: Request,
     at: At,
     user: LogReader,
-    ledger: LedgerDep,
-    subject: str | None = None,
+    models: ModelsDep,
+    subject: Annotated[str | None, Query(description="A full subject key, e.g. risk:OR-631")] = None,
     actor: str | None = None,
-    type: str | None = None,
+    type: Annotated[str | None, Query(description="An event type of §3, e.g. RiskAssessed")] = None,
     recorded_from: str | None = None,
     recorded_to: str | None = None,
     effective_from: str | None = None,
     effective_to: str | None = None,
+    backdated: Annotated[
+        Boolean | None, Query(description="Recorded on a later day (Oslo) than it is effective")
+    ] = None,
+    late: Annotated[
+        Boolean | None, Query(description="Recorded after the last day of its effective day's tertial")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
-) -> OrjsonResponse:
+) -> Any:
     """The log in recorded order as §7 envelopes, filtered, `limit` at a time; pass
-    `next_cursor` back as `cursor` for the next page (null on the last)."""
+    `next_cursor` back as `cursor` for the next page (null on the last). With
+    `Accept: text/csv`, every matching event as CSV."""
     audit_filter = AuditFilter(
-        subject=subject,
+        subject=_subject(subject),
         actor=actor,
-        type=type,
+        type=_type(type),
         recorded_from=_instant("recorded_from", recorded_from, end_of_day=False),
         recorded_to=_instant("recorded_to", recorded_to, end_of_day=True),
-        effective_from=_day("effective_from", effective_from),
-        effective_to=_day("effective_to", effective_to),
+        effective_from=_iso("effective_from", effective_from),
+        effective_to=_iso("effective_to", effective_to),
+        backdated=None if backdated is None else backdated == "true",
+        late=None if late is None else late == "true",
     )
-    try:
-        page = audit_page(ledger, audit_filter, limit=limit, cursor=cursor, position=ledger.position(at.cut))
-    except BadCursor as error:
-        raise InvalidQuery("cursor", str(error)) from None
-    return OrjsonResponse(page)
+    after = 0
+    if cursor is not None:
+        try:
+            pinned = AuditCursor.decode(cursor)
+            if pinned.filter != audit_filter:
+                raise BadCursor("was given with other filters than the first page; start again without it")
+            if pinned.position > models.ledger.position():
+                raise BadCursor("is not a cursor this ledger gave")
+        except BadCursor as error:
+            raise InvalidQuery("cursor", str(error)) from None
+        position, after = pinned.position, pinned.after
+    else:
+        position = position_at(models, at.known_at)
+    if wants_csv(request):
+        return csv_response(ENVELOPE_COLUMNS, every_event(models, audit_filter, position=position))
+    items, next_page = audit_page(models, audit_filter, limit=limit, position=position, after=after)
+    return {"items": items, "next_cursor": next_page.encode() if next_page else None}

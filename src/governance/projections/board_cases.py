@@ -5,22 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from governance.events import EVENT_TYPES
-from governance.projections.schema import Fact, Handler, Table
+from governance.projections.schema import Fact, Handler, Table, json_text
+from governance.values import folded
 
 TABLES = (
     Table(
         "rm_board_cases",
-        ("subject", "body", "case_no", "title", "meeting_on", "eff", "seq"),
+        ("subject", "body", "case_no", "title", "meeting_on", "eff", "seq", "refs", "find_key", "find_text"),
         "CREATE TABLE IF NOT EXISTS {t}rm_board_cases (subject {text} PRIMARY KEY, body {text} NOT NULL,"
         " case_no {text} NOT NULL, title TEXT NOT NULL, meeting_on {text} NOT NULL, eff {text} NOT NULL,"
-        " seq BIGINT NOT NULL)",
+        " seq BIGINT NOT NULL, refs TEXT NOT NULL, find_key TEXT NOT NULL, find_text TEXT NOT NULL)",
     ),
     Table(
         "rm_decisions",
-        ("subject", "body", "case_no", "decided_on", "text", "eff", "seq"),
+        ("subject", "body", "case_no", "decided_on", "text", "eff", "seq", "item"),
         "CREATE TABLE IF NOT EXISTS {t}rm_decisions (subject {text} NOT NULL, body {text} NOT NULL,"
         " case_no {text} NOT NULL, decided_on {text} NOT NULL, text TEXT NOT NULL, eff {text} NOT NULL,"
-        " seq BIGINT NOT NULL)",
+        " seq BIGINT NOT NULL, item TEXT NOT NULL)",
         (
             "CREATE INDEX IF NOT EXISTS rm_decisions_by_eff ON {t}rm_decisions (eff, seq)",
             "CREATE INDEX IF NOT EXISTS rm_decisions_by_subject ON {t}rm_decisions (subject, eff, seq)",
@@ -36,6 +37,13 @@ TABLES = (
         ),
     ),
     Table(
+        "rm_case_refs",
+        ("subject", "ref", "eff", "seq"),
+        "CREATE TABLE IF NOT EXISTS {t}rm_case_refs (subject {text} NOT NULL, ref {text} NOT NULL,"
+        " eff {text} NOT NULL, seq BIGINT NOT NULL)",
+        ("CREATE INDEX IF NOT EXISTS rm_case_refs_by_subject ON {t}rm_case_refs (subject, ref, eff, seq)",),
+    ),
+    Table(
         "rm_citations",
         ("case_key", "seq"),
         "CREATE TABLE IF NOT EXISTS {t}rm_citations (case_key {text} NOT NULL, seq BIGINT NOT NULL)",
@@ -44,18 +52,59 @@ TABLES = (
 )
 
 
+def _refs(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
+    """Each subject a case or its decision refers to, for the lists' `refers_to`."""
+    return [("rm_case_refs", (subject, ref, s["effective_on"], seq)) for ref in sorted(set(s["refs"]))]
+
+
 def _registered(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
+    key = subject.partition(":")[2]
     return [
         (
             "rm_board_cases",
-            (subject, s["body"], s["case_no"], s["title"], s["meeting_on"], s["effective_on"], seq),
-        )
+            (
+                subject,
+                s["body"],
+                s["case_no"],
+                s["title"],
+                s["meeting_on"],
+                s["effective_on"],
+                seq,
+                json_text(s["refs"]),
+                folded(key),
+                folded(s["title"]),
+            ),
+        ),
+        *_refs(seq, subject, s),
     ]
 
 
 def _decided(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
     body, _, case_no = subject.partition(":")[2].partition("/")
-    return [("rm_decisions", (subject, body, case_no, s["decided_on"], s["text"], s["effective_on"], seq))]
+    return [
+        (
+            "rm_decisions",
+            (
+                subject,
+                body,
+                case_no,
+                s["decided_on"],
+                s["text"],
+                s["effective_on"],
+                seq,
+                json_text(
+                    {
+                        "decided_on": s["decided_on"],
+                        "text": s["text"],
+                        "refs": s["refs"],
+                        "effective_on": s["effective_on"],
+                        "superseded_by": None,
+                    }
+                ),
+            ),
+        ),
+        *_refs(seq, subject, s),
+    ]
 
 
 def _superseded(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:

@@ -4,17 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
-from governance.projections.schema import Fact, Handler, Table
+from governance.projections.schema import Fact, Handler, Table, json_text
+from governance.values import folded
 
 TABLES = (
     Table(
         "rm_contracts",
-        ("subject", "key", "title", "supplier", "customer", "signed_on", "value", "project", "eff", "seq"),
+        (
+            "subject",
+            "key",
+            "title",
+            "supplier",
+            "customer",
+            "signed_on",
+            "value",
+            "project",
+            "eff",
+            "seq",
+            "find_key",
+            "find_text",
+        ),
         "CREATE TABLE IF NOT EXISTS {t}rm_contracts (subject {text} PRIMARY KEY, key {text} NOT NULL,"
-        " title TEXT NOT NULL, supplier TEXT NOT NULL, customer TEXT NOT NULL, signed_on {text} NOT NULL,"
-        " value BIGINT, project {text}, eff {text} NOT NULL, seq BIGINT NOT NULL)",
+        " title TEXT NOT NULL, supplier {text} NOT NULL, customer TEXT NOT NULL, signed_on {text} NOT NULL,"
+        " value BIGINT, project {text}, eff {text} NOT NULL, seq BIGINT NOT NULL, find_key TEXT NOT NULL,"
+        " find_text TEXT NOT NULL)",
     ),
     Table(
         "rm_contract_facts",
@@ -30,28 +43,19 @@ TABLES = (
     ),
     Table(
         "rm_amendments",
-        (
-            "subject",
-            "contract",
-            "amendment_no",
-            "kind",
-            "title",
-            "summary",
-            "value_change",
-            "affected",
-            "eff",
-            "seq",
-        ),
+        ("subject", "contract", "amendment_no", "kind", "title", "eff", "seq", "item"),
         "CREATE TABLE IF NOT EXISTS {t}rm_amendments (subject {text} NOT NULL, contract {text} NOT NULL,"
-        " amendment_no BIGINT NOT NULL, kind TEXT NOT NULL, title TEXT NOT NULL, summary TEXT NOT NULL,"
-        " value_change BIGINT, affected TEXT NOT NULL, eff {text} NOT NULL, seq BIGINT NOT NULL)",
+        " amendment_no BIGINT NOT NULL, kind TEXT NOT NULL, title TEXT NOT NULL, eff {text} NOT NULL,"
+        " seq BIGINT NOT NULL, item TEXT NOT NULL)",
         (
             "CREATE INDEX IF NOT EXISTS rm_amendments_by_eff ON {t}rm_amendments (eff, seq)",
-            "CREATE INDEX IF NOT EXISTS rm_amendments_by_subject ON {t}rm_amendments (subject, amendment_no)",
+            "CREATE INDEX IF NOT EXISTS rm_amendments_by_subject ON {t}rm_amendments (subject, eff, seq)",
         ),
     ),
 )
-# Fact kinds: "dispute" (open 1 when raised, 0 when resolved) and "terminated".
+# Fact kinds: "dispute" (open 1 when raised, 0 when resolved) and "terminated". An
+# amendment keeps its item of the contract's answer as JSON text (`item`): a contract can
+# have hundreds, and a list page reads them without building each one field by field.
 
 
 def _signed(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
@@ -69,26 +73,36 @@ def _signed(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
                 s.get("project"),
                 s["effective_on"],
                 seq,
+                folded(subject.partition(":")[2]),
+                folded(s["title"]),
             ),
         )
     ]
 
 
 def _amended(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
+    item = {
+        "amendment_no": s["amendment_no"],
+        "kind": s["kind"],
+        "title": s["title"],
+        "summary": s["summary"],
+        "value_change": s.get("value_change"),
+        "affected_milestones": s["affected_milestones"],
+        "effective_on": s["effective_on"],
+    }
+    contract = subject.partition(":")[2]
     return [
         (
             "rm_amendments",
             (
                 subject,
-                subject.partition(":")[2],
+                contract,
                 s["amendment_no"],
                 s["kind"],
                 s["title"],
-                s["summary"],
-                s.get("value_change"),
-                orjson.dumps(s["affected_milestones"]).decode(),
                 s["effective_on"],
                 seq,
+                json_text(item),
             ),
         )
     ]

@@ -7,13 +7,15 @@ from typing import Any
 
 from governance.aggregates.milestone import MilestoneState
 from governance.projections.schema import Fact, Handler, Table
+from governance.values import folded
 
 TABLES = (
     Table(
         "rm_milestones",
-        ("subject", "project", "key", "name", "kind", "eff", "seq"),
+        ("subject", "project", "key", "name", "kind", "eff", "seq", "find_key", "find_text"),
         "CREATE TABLE IF NOT EXISTS {t}rm_milestones (subject {text} PRIMARY KEY, project {text} NOT NULL,"
-        " key {text} NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, eff {text} NOT NULL, seq BIGINT NOT NULL)",
+        " key {text} NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, eff {text} NOT NULL, seq BIGINT NOT NULL,"
+        " find_key TEXT NOT NULL, find_text TEXT NOT NULL)",
         ("CREATE INDEX IF NOT EXISTS rm_milestones_by_project ON {t}rm_milestones (project, subject)",),
     ),
     Table(
@@ -38,7 +40,20 @@ TABLES = (
 def _planned(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
     project, _, key = subject.partition(":")[2].partition("/")
     return [
-        ("rm_milestones", (subject, project, key, s["name"], s["kind"], s["effective_on"], seq)),
+        (
+            "rm_milestones",
+            (
+                subject,
+                project,
+                key,
+                s["name"],
+                s["kind"],
+                s["effective_on"],
+                seq,
+                folded(f"{project}/{key}"),
+                folded(s["name"]),
+            ),
+        ),
         ("rm_milestone_facts", (subject, "baseline", s["effective_on"], seq, s["baseline_on"], None)),
     ]
 

@@ -7,31 +7,46 @@ from typing import Any
 
 from governance.aggregates.project import COST_FRAME_FIGURES, FINANCIAL_FIGURES, STATUS_DIMENSIONS
 from governance.projections.schema import Fact, Handler, Table
+from governance.values import folded
 
 TABLES = (
     Table(
         "rm_projects",
-        ("subject", "key", "name", "organisation", "owner", "purpose", "phase", "eff", "seq"),
+        (
+            "subject",
+            "key",
+            "name",
+            "organisation",
+            "owner",
+            "purpose",
+            "phase",
+            "eff",
+            "seq",
+            "find_key",
+            "find_text",
+        ),
         "CREATE TABLE IF NOT EXISTS {t}rm_projects (subject {text} PRIMARY KEY, key {text} NOT NULL,"
         " name TEXT NOT NULL, organisation {text} NOT NULL, owner TEXT NOT NULL, purpose TEXT,"
-        " phase TEXT NOT NULL, eff {text} NOT NULL, seq BIGINT NOT NULL)",
+        " phase TEXT NOT NULL, eff {text} NOT NULL, seq BIGINT NOT NULL, find_key TEXT NOT NULL,"
+        " find_text TEXT NOT NULL)",
     ),
     Table(
         "rm_project_facts",
-        ("subject", "kind", "eff", "seq", "phase"),
+        ("subject", "kind", "eff", "seq", "detail"),
         "CREATE TABLE IF NOT EXISTS {t}rm_project_facts (subject {text} NOT NULL, kind {text} NOT NULL,"
-        " eff {text} NOT NULL, seq BIGINT NOT NULL, phase TEXT)",
+        " eff {text} NOT NULL, seq BIGINT NOT NULL, detail {text})",
         (
             (
                 "CREATE INDEX IF NOT EXISTS rm_project_facts_by_subject"
-                " ON {t}rm_project_facts (subject, kind, eff, seq, phase)"
+                " ON {t}rm_project_facts (subject, kind, eff, seq, detail)"
             ),
         ),
     ),
 )
-# Fact kinds: "phase", "closed", and "status", "financials", "cost_frame" — whose figures
-# stay in the stored event: a read looks up the few it shows by `seq` (a rebuild writes
-# no copy of them, and the index alone answers which one is in force).
+# Fact kinds: "phase" (detail: the phase), "closed", and "status" (detail: the overall
+# rating), "financials", "cost_frame" — whose figures stay in the stored event: a read
+# looks up the few it shows by `seq` (a rebuild writes no copy of them, and the index
+# alone answers which one is in force).
 
 STATUS_FIELDS = (*STATUS_DIMENSIONS, "comment", "deviation", "consequence_note", "measures")
 
@@ -50,40 +65,34 @@ def _registered(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
                 s["phase"],
                 s["effective_on"],
                 seq,
+                folded(subject.partition(":")[2]),
+                folded(s["name"]),
             ),
         )
     ]
 
 
-def _fact(kind: str) -> Handler:
+def _fact(kind: str, detail: str | None = None) -> Handler:
     def handle(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
-        return [("rm_project_facts", (subject, kind, s["effective_on"], seq, None))]
+        return [("rm_project_facts", (subject, kind, s["effective_on"], seq, s[detail] if detail else None))]
 
     return handle
 
 
-def _phase(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
-    return [("rm_project_facts", (subject, "phase", s["effective_on"], seq, s["phase"]))]
-
-
-def _closed(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
-    return [("rm_project_facts", (subject, "closed", s["effective_on"], seq, None))]
-
-
 HANDLERS: dict[str, Handler] = {
     "ProjectRegistered": _registered,
-    "ProjectPhaseChanged": _phase,
-    "ProjectStatusAssessed": _fact("status"),
+    "ProjectPhaseChanged": _fact("phase", "phase"),
+    "ProjectStatusAssessed": _fact("status", "overall"),
     "ProjectFinancialsReported": _fact("financials"),
     "ProjectCostFrameChanged": _fact("cost_frame"),
-    "ProjectClosed": _closed,
+    "ProjectClosed": _fact("closed"),
 }
 
 
 def _latest(kind: str, as_of: str = ":as_of") -> str:
     """A project's latest fact of `kind` at (as_of, P): its day, its seq, its phase."""
     return (
-        f"(SELECT f.eff || '|' || f.seq || '|' || COALESCE(f.phase, '') FROM {{t}}rm_project_facts f"
+        f"(SELECT f.eff || '|' || f.seq || '|' || COALESCE(f.detail, '') FROM {{t}}rm_project_facts f"
         f" WHERE f.subject = p.subject AND f.kind = '{kind}' AND f.eff <= {as_of} AND f.seq <= :position"
         " ORDER BY f.eff DESC, f.seq DESC LIMIT 1)"
     )

@@ -5,15 +5,36 @@ from __future__ import annotations
 from typing import Any
 
 from governance.projections.schema import Fact, Handler, Table
-from governance.values import risk_level
+from governance.values import folded, risk_level
 
 TABLES = (
     Table(
         "rm_risks",
-        ("subject", "key", "title", "organisation", "project", "owner", "eff", "seq"),
+        (
+            "subject",
+            "key",
+            "title",
+            "organisation",
+            "project",
+            "owner",
+            "eff",
+            "seq",
+            "description",
+            "find_key",
+            "find_text",
+        ),
         "CREATE TABLE IF NOT EXISTS {t}rm_risks (subject {text} PRIMARY KEY, key {text} NOT NULL,"
-        " title TEXT NOT NULL, organisation {text} NOT NULL, project {text}, owner TEXT NOT NULL,"
-        " eff {text} NOT NULL, seq BIGINT NOT NULL)",
+        " title TEXT NOT NULL, organisation {text} NOT NULL, project {text}, owner {text} NOT NULL,"
+        " eff {text} NOT NULL, seq BIGINT NOT NULL, description TEXT, find_key TEXT NOT NULL,"
+        " find_text TEXT NOT NULL)",
+    ),
+    Table(
+        "rm_mitigations",
+        ("subject", "mitigation_id", "kind", "eff", "seq", "description", "owner", "due_on"),
+        "CREATE TABLE IF NOT EXISTS {t}rm_mitigations (subject {text} NOT NULL, mitigation_id {text} NOT NULL,"
+        " kind {text} NOT NULL, eff {text} NOT NULL, seq BIGINT NOT NULL, description TEXT, owner TEXT,"
+        " due_on {text})",
+        ("CREATE INDEX IF NOT EXISTS rm_mitigations_by_subject ON {t}rm_mitigations (subject, eff, seq)",),
     ),
     Table(
         "rm_risk_facts",
@@ -30,7 +51,8 @@ TABLES = (
         ),
     ),
 )
-# Fact kinds: "score" (probability and consequence) and "state" (closed 1 or 0).
+# Fact kinds: "score" (probability and consequence) and "state" (closed 1 or 0); a
+# mitigation is "added" (with its description, owner and due day) or "completed".
 
 
 def _identified(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
@@ -47,6 +69,9 @@ def _identified(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
                 s["owner"],
                 eff,
                 seq,
+                s.get("description"),
+                folded(subject.partition(":")[2]),
+                folded(s["title"]),
             ),
         ),
         ("rm_risk_facts", (subject, "score", eff, seq, s["probability"], s["consequence"], None, None)),
@@ -72,11 +97,40 @@ def _reopened(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
     return [("rm_risk_facts", (subject, "state", s["effective_on"], seq, None, None, 0, None))]
 
 
+def _mitigation_added(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
+    return [
+        (
+            "rm_mitigations",
+            (
+                subject,
+                s["mitigation_id"],
+                "added",
+                s["effective_on"],
+                seq,
+                s["description"],
+                s.get("owner"),
+                s.get("due_on"),
+            ),
+        )
+    ]
+
+
+def _mitigation_completed(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
+    return [
+        (
+            "rm_mitigations",
+            (subject, s["mitigation_id"], "completed", s["effective_on"], seq, None, None, None),
+        )
+    ]
+
+
 HANDLERS: dict[str, Handler] = {
     "RiskIdentified": _identified,
     "RiskAssessed": _assessed,
     "RiskClosed": _closed,
     "RiskReopened": _reopened,
+    "MitigationAdded": _mitigation_added,
+    "MitigationCompleted": _mitigation_completed,
 }
 
 RISKS_AT = (

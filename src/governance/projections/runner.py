@@ -24,9 +24,9 @@ import orjson
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from governance.application import Ledger
-from governance.projections import board_cases
+from governance.projections import backdated, board_cases
 from governance.projections.schema import Fact, Handler, Row
-from governance.projections.view import MODULES, VERSION, ReadModelView, empty_tables, open_view
+from governance.projections.view import MODULES, ReadModelView, empty_tables, open_view
 from governance.timemodel import format_instant, oslo_day
 
 BATCH = 10_000
@@ -69,13 +69,13 @@ class ReadModelsBehind(Exception):
         self.failing = failing
 
 
-def facts_of(seq: int, subject: str, type_: str, state: dict[str, Any]) -> list[Fact]:
+def facts_of(seq: int, subject: str, type_: str, state: dict[str, Any], recorded_at: str) -> list[Fact]:
     """The fact rows one event adds to the read models."""
     handler = HANDLERS.get(type_)
     facts = handler(seq, subject, state) if handler is not None else []
     if type_ in board_cases.CITING_TYPES:
         facts = facts + board_cases.citations(seq, state)
-    return facts
+    return facts + backdated.flags(seq, state["effective_on"], recorded_at)
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class ReadModels:
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
-        self.view: ReadModelView = open_view(dict(ledger.env))
+        self.view: ReadModelView = open_view(dict(ledger.env), ledger.name)
         self._apply_lock = threading.Lock()
         self._progress = threading.Condition()
         self._wake = threading.Event()
@@ -103,10 +103,7 @@ class ReadModels:
         """The last error applying the log, kept (and logged) rather than swallowed."""
         self.failing = False
         """Whether the last attempt to apply the log failed."""
-        self.applied, version, _ = self.view.state()
-        if version != VERSION:
-            self.view.reset(ledger.name, rebuilding=True)
-            self.applied = 0
+        self.applied = self.view.state()[0]
         ledger.on_append(self._wake.set)
 
     # Applying ---------------------------------------------------------------------
@@ -184,8 +181,8 @@ class ReadModels:
             return None
         decode = orjson.loads
         grouped = empty_tables()
-        for seq, _, subject, type_, raw in rows:
-            for table, values in facts_of(seq, subject, type_, decode(raw)):
+        for seq, _, subject, type_, raw, recorded_at in rows:
+            for table, values in facts_of(seq, subject, type_, decode(raw), recorded_at):
                 grouped[table].append(values)
         last_seq, last_notification_id = rows[-1][:2]
         return Page(grouped, last_seq, last_notification_id)

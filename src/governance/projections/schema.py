@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 Row = tuple[Any, ...]
 Fact = tuple[str, Row]
 """A row for a table: (table name, values in the table's column order)."""
@@ -26,3 +28,13 @@ class Table:
     ddl: str
     """``CREATE TABLE`` with ``{t}`` and ``{text}`` slots, then its indexes."""
     indexes: tuple[str, ...] = ()
+
+
+def json_text(value: Any) -> str:
+    """A value kept in a text column as JSON."""
+    return orjson.dumps(value).decode()
+
+
+def json_items(texts: list[str]) -> list[Any]:
+    """The values of JSON text columns, parsed in one go (a page may hold thousands)."""
+    return orjson.loads("[" + ",".join(texts) + "]")  # type: ignore[no-any-return]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingRecorder
@@ -20,15 +20,15 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from eventsourcing.utils import Environment
 
-from governance.projections import board_cases, contracts, milestones, projects, risks
+from governance.projections import backdated, board_cases, contracts, milestones, projects, risks
 from governance.projections.schema import Row, Table
 from governance.store.postgres import bound_waits, ddl_lock, on_lost_connection
 
-MODULES = (projects, milestones, risks, contracts, board_cases)
+MODULES = (projects, milestones, risks, contracts, board_cases, backdated)
 TABLES: tuple[Table, ...] = tuple(table for module in MODULES for table in module.TABLES)
 COLUMNS = {table.name: table.columns for table in TABLES}
 
-VERSION = 2
+VERSION = 5
 """The fact tables' layout; a store built with another layout is rebuilt on start."""
 
 STATE_TABLE = (
@@ -36,7 +36,7 @@ STATE_TABLE = (
     " version INTEGER NOT NULL, rebuilding INTEGER NOT NULL)"
 )
 
-_NAMED = re.compile(r"(?<!:):([a-z_]+)")
+_NAMED = re.compile(r"(?<!:):([a-z_][a-z0-9_]*)")
 
 
 class ReadModelView(TrackingRecorder):
@@ -114,6 +114,39 @@ class ReadModelView(TrackingRecorder):
             )
             self._forget_tracking(curs, application_name)
 
+    def prepare(self, application_name: str) -> None:
+        """Create what is missing; a store laid out by another release (another version
+        in `rm_state`) has its fact tables dropped and made anew, empty, for a rebuild."""
+        with self.schema_lock():
+            self.relayout(application_name)
+            self.create_tables()
+        self.ensure_state_row()
+
+    def relayout(self, application_name: str) -> bool:
+        """Drop every fact table if the store holds another layout; whether it did. Of
+        processes that start together, the first to mark the new layout does it."""
+        with self.transaction() as curs:
+            curs.execute(self.sql(STATE_TABLE))
+            curs.execute(
+                self.sql(
+                    f"UPDATE {{t}}rm_state SET version = {VERSION}, seq = 0, rebuilding = 1 WHERE id = 1"
+                )
+                + f" AND version <> {VERSION}"
+            )
+            if self._rowcount(curs) == 0:
+                return False
+            for table in TABLES:
+                curs.execute(self.sql(f"DROP TABLE IF EXISTS {{t}}{table.name}"))
+            self._forget_tracking(curs, application_name)
+        return True
+
+    def schema_lock(self) -> AbstractContextManager[Any]:
+        """Held while tables are dropped and made (processes that start together take turns)."""
+        return nullcontext()
+
+    def create_tables(self) -> None:
+        raise NotImplementedError
+
     def finish_rebuild(self) -> None:
         with self.transaction() as curs:
             self._no_statement_timeout(curs)
@@ -147,6 +180,10 @@ class ReadModelView(TrackingRecorder):
     def _forget_tracking(self, curs: Any, application_name: str) -> None:
         raise NotImplementedError
 
+    def _rowcount(self, curs: Any) -> int:
+        """How many rows the cursor's last statement changed."""
+        return int(curs.rowcount)
+
     def ensure_state_row(self) -> None:
         with self.transaction() as curs:
             curs.execute(self.sql("SELECT COUNT(*) AS n FROM {t}rm_state"))
@@ -160,6 +197,9 @@ class ReadModelView(TrackingRecorder):
 class SQLiteReadModelView(ReadModelView, SQLiteTrackingRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *self._ddl()]
+
+    def create_tables(self) -> None:
+        SQLiteTrackingRecorder.create_table(self)
 
     @contextmanager
     def transaction(self) -> Iterator[Any]:
@@ -178,6 +218,9 @@ class SQLiteReadModelView(ReadModelView, SQLiteTrackingRecorder):
     def _forget_tracking(self, curs: Any, application_name: str) -> None:
         curs.execute("DELETE FROM tracking WHERE application_name = ?", (application_name,))
 
+    def _rowcount(self, curs: Any) -> int:
+        return int(curs.sqlite_cursor.rowcount)
+
 
 class PostgresReadModelView(ReadModelView, PostgresTrackingRecorder):
     text = 'TEXT COLLATE "C"'
@@ -193,9 +236,11 @@ class PostgresReadModelView(ReadModelView, PostgresTrackingRecorder):
 
         self.sql_create_statements.extend(SQL(statement) for statement in self._ddl())  # type: ignore[arg-type]
 
-    def create_table(self) -> None:
-        with ddl_lock(self.datastore):
-            super().create_table()
+    def schema_lock(self) -> AbstractContextManager[Any]:
+        return ddl_lock(self.datastore)
+
+    def create_tables(self) -> None:
+        PostgresTrackingRecorder.create_table(self)
 
     @contextmanager
     def transaction(self) -> Iterator[Any]:
@@ -234,14 +279,15 @@ class PostgresReadModelView(ReadModelView, PostgresTrackingRecorder):
         )
 
 
-def open_view(env: dict[str, str]) -> ReadModelView:
+def open_view(env: dict[str, str], application_name: str) -> ReadModelView:
     """The read models' view on the store the ledger's environment names."""
-    factory = InfrastructureFactory.construct(Environment("ReadModels", env))
+    # The tables are made by `prepare`, which first lays out anew what another release left.
+    factory = InfrastructureFactory.construct(Environment("ReadModels", env | {"CREATE_TABLE": "no"}))
     if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
         view: ReadModelView = factory.tracking_recorder(PostgresReadModelView)  # type: ignore[type-var]
     else:
         view = factory.tracking_recorder(SQLiteReadModelView)  # type: ignore[type-var]
-    view.ensure_state_row()
+    view.prepare(application_name)
     view.factory = factory  # type: ignore[attr-defined]
     return view
 

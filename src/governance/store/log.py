@@ -323,19 +323,25 @@ class LedgerLogRecorder:
         until: int | None = None,
         subject: str | None = None,
         limit: int | None = None,
+        effective_until: str | None = None,
     ) -> Iterator[LogRow]:
-        """Events in log order with `after < seq <= until`, read page by page so that
-        memory stays flat however long the log is."""
+        """Events in log order with `after < seq <= until` (of `subject`, effective on or
+        before `effective_until`, when given), read page by page so that memory stays
+        flat however long the log is."""
         remaining = limit
         while remaining is None or remaining > 0:
             page = PAGE_SIZE if remaining is None else min(PAGE_SIZE, remaining)
-            conditions, params = ["l.seq > ?"], [after]
+            conditions: list[str] = ["l.seq > ?"]
+            params: list[Any] = [after]
             if until is not None:
                 conditions.append("l.seq <= ?")
                 params.append(until)
             if subject is not None:
                 conditions.append("l.subject = ?")
                 params.append(subject)
+            if effective_until is not None:
+                conditions.append("l.effective_on <= ?")
+                params.append(effective_until)
             statement = self._sql(
                 "SELECT "
                 + self.ROW_COLUMNS
@@ -379,19 +385,27 @@ class LedgerLogRecorder:
             states.update((row["seq"], orjson.loads(bytes(row["state"]))) for row in rows)
         return states
 
-    def projection_rows(self, *, after: int, limit: int) -> list[tuple[int, int, str, str, bytes]]:
-        """The next events for the read models: seq, notification id, subject, type and
-        the stored state, nothing else, so that a rebuild reads as little as it can."""
+    def projection_rows(self, *, after: int, limit: int) -> list[tuple[int, int, str, str, bytes, str]]:
+        """The next events for the read models: seq, notification id, subject, type, the
+        stored state and `recorded_at`, nothing else, so that a rebuild reads as little as
+        it can."""
         rows = self._fetch(
             self._sql(
-                "SELECT l.seq, l.notification_id, l.subject, l.type, e.state"
+                "SELECT l.seq, l.notification_id, l.subject, l.type, e.state, l.recorded_at"
                 " FROM {log} l JOIN {events} e ON e.{event_key} = l.notification_id"
                 " WHERE l.seq > ? ORDER BY l.seq LIMIT ?"
             ),
             (after, limit),
         )
         return [
-            (row["seq"], row["notification_id"], row["subject"], row["type"], bytes(row["state"]))
+            (
+                row["seq"],
+                row["notification_id"],
+                row["subject"],
+                row["type"],
+                bytes(row["state"]),
+                row["recorded_at"],
+            )
             for row in rows
         ]
 

@@ -1,4 +1,6 @@
-"""The shapes of read answers (DOMAIN.md §6), for the OpenAPI schema."""
+"""The shapes of subject answers (DOMAIN.md §6): what `GET /{kind}/{key}` and every list
+item of §6a answer, field by field in the contract's order (the order of their CSV
+columns too)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,8 @@ from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel
+
+from governance.keys import Kind
 
 Rating = Literal["green", "yellow", "red"]
 
@@ -123,3 +127,12 @@ class BoardCaseAnswer(SubjectAnswer):
     meeting_on: date
     refs: list[str]
     decisions: list[DecisionAnswer]
+
+
+ANSWERS: dict[Kind, type[SubjectAnswer]] = {
+    "project": ProjectAnswer,
+    "milestone": MilestoneAnswer,
+    "risk": RiskAnswer,
+    "contract": ContractAnswer,
+    "board-case": BoardCaseAnswer,
+}

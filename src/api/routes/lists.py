@@ -1,0 +1,222 @@
+"""Lists of subjects (DOMAIN.md §6a): every subject of a kind that exists at (`as_of`,
+`known_at`), filtered, sorted by key, paged by a cursor that pins the first page's
+reading; as CSV with `Accept: text/csv`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel
+
+from api.auth import CurrentUser
+from api.csv import CSV_RESPONSE, csv_response, wants_csv
+from api.parameters import InvalidQuery
+from api.problems import READ_PROBLEMS
+from api.reading import At, ModelsDep, day_param, single_valued
+from governance.answers import (
+    ANSWERS,
+    BoardCaseAnswer,
+    ContractAnswer,
+    MilestoneAnswer,
+    ProjectAnswer,
+    RiskAnswer,
+)
+from governance.csvformat import columns_of
+from governance.keys import KeyFormatError, Kind, SubjectKey, check_key
+from governance.projections.lists import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    BadCursor,
+    Cursor,
+    ListQuery,
+    every_item,
+    list_page,
+)
+from governance.projections.reads import position_at
+from governance.values import Phase, Rating
+
+router = APIRouter(tags=["lists"], dependencies=[Depends(single_valued)])
+
+Item = TypeVar("Item", bound=BaseModel)
+
+
+class LogReading(BaseModel):
+    position: int
+    head_hash: str
+
+
+class Page(BaseModel, Generic[Item]):
+    items: list[Item]
+    next_cursor: str | None
+    log: LogReading
+
+
+Boolean = Literal["true", "false"]
+Q = Annotated[str, Query(description="A substring of the key or the name/title, compared case-folded")]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page")]
+CursorParam = Annotated[
+    str | None, Query(description="`next_cursor` of the page before: continues its reading and filters")
+]
+LIST = {"responses": {**READ_PROBLEMS, **CSV_RESPONSE}}
+
+
+def bare_key(name: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return check_key(value, name)
+    except KeyFormatError as error:
+        raise InvalidQuery(name, str(error)) from None
+
+
+def listed(
+    request: Request,
+    models: ModelsDep,
+    at: At,
+    kind: Kind,
+    filters: dict[str, Any],
+    q: str,
+    limit: int,
+    cursor: str | None,
+) -> Any:
+    """A page of the list (or, for `Accept: text/csv`, all of it as CSV)."""
+    query = ListQuery(kind, {name: value for name, value in filters.items() if value is not None}, q)
+    after = None
+    if cursor is not None:
+        try:
+            pinned = Cursor.decode(cursor)
+            pinned.check(query)
+            if "as_of" in request.query_params and pinned.as_of != at.as_of:
+                raise BadCursor("was given with another as_of than the first page")
+            if pinned.position > models.ledger.position():
+                raise BadCursor("is not a cursor this ledger gave")
+        except BadCursor as error:
+            raise InvalidQuery("cursor", str(error)) from None
+        as_of, position, after = pinned.as_of, pinned.position, pinned.after
+        models.ensure(position)
+    else:
+        as_of, position = at.as_of, position_at(models, at.known_at)
+    if wants_csv(request):
+        items = every_item(models, query, as_of=as_of, position=position)
+        return csv_response(columns_of(ANSWERS[kind]), items)
+    items, next_page = list_page(models, query, as_of=as_of, position=position, limit=limit, after=after)
+    return {
+        "items": items,
+        "next_cursor": next_page.encode() if next_page is not None else None,
+        "log": {"position": position, "head_hash": models.ledger.head_hash(position)},
+    }
+
+
+@router.get("/projects", response_model=Page[ProjectAnswer], **LIST)
+def list_projects(
+    request: Request,
+    models: ModelsDep,
+    at: At,
+    user: CurrentUser,
+    organisation: str | None = None,
+    phase: Phase | None = None,
+    overall: Rating | None = None,
+    q: Q = "",
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
+) -> Any:
+    """Every project that exists at (`as_of`, `known_at`), closed ones included."""
+    filters = {"organisation": organisation, "phase": phase, "overall": overall}
+    return listed(request, models, at, "project", filters, q, limit, cursor)
+
+
+@router.get("/milestones", response_model=Page[MilestoneAnswer], **LIST)
+def list_milestones(
+    request: Request,
+    models: ModelsDep,
+    at: At,
+    user: CurrentUser,
+    project: str | None = None,
+    state: Literal["achieved", "cancelled", "overdue", "planned"] | None = None,
+    q: Q = "",
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
+) -> Any:
+    """Every milestone that exists at (`as_of`, `known_at`); `state` as at `as_of`."""
+    filters = {"project": bare_key("project", project), "state": state}
+    return listed(request, models, at, "milestone", filters, q, limit, cursor)
+
+
+@router.get("/risks", response_model=Page[RiskAnswer], **LIST)
+def list_risks(
+    request: Request,
+    models: ModelsDep,
+    at: At,
+    user: CurrentUser,
+    project: str | None = None,
+    organisation: str | None = None,
+    owner: str | None = None,
+    level: Literal["low", "medium", "high", "critical"] | None = None,
+    open: Boolean | None = None,
+    q: Q = "",
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
+) -> Any:
+    """Every risk that exists at (`as_of`, `known_at`), closed and merged ones included."""
+    filters = {
+        "project": bare_key("project", project),
+        "organisation": organisation,
+        "owner": owner,
+        "level": level,
+        "open": None if open is None else open == "true",
+    }
+    return listed(request, models, at, "risk", filters, q, limit, cursor)
+
+
+@router.get("/contracts", response_model=Page[ContractAnswer], **LIST)
+def list_contracts(
+    request: Request,
+    models: ModelsDep,
+    at: At,
+    user: CurrentUser,
+    project: str | None = None,
+    supplier: str | None = None,
+    q: Q = "",
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
+) -> Any:
+    """Every contract that exists at (`as_of`, `known_at`), terminated ones included."""
+    filters = {"project": bare_key("project", project), "supplier": supplier}
+    return listed(request, models, at, "contract", filters, q, limit, cursor)
+
+
+@router.get("/board-cases", response_model=Page[BoardCaseAnswer], **LIST)
+def list_board_cases(
+    request: Request,
+    models: ModelsDep,
+    at: At,
+    user: CurrentUser,
+    body: str | None = None,
+    meeting_from: str | None = None,
+    meeting_to: str | None = None,
+    refers_to: Annotated[
+        str | None,
+        Query(description="A full subject key (project:KAK) the case or one of its decisions refers to"),
+    ] = None,
+    q: Q = "",
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
+) -> Any:
+    """Every board case that exists at (`as_of`, `known_at`)."""
+    if refers_to is not None:
+        try:
+            SubjectKey.parse(refers_to)
+        except KeyFormatError as error:
+            raise InvalidQuery("refers_to", str(error)) from None
+    meeting_from_day, meeting_to_day = (
+        day_param("meeting_from", meeting_from),
+        day_param("meeting_to", meeting_to),
+    )
+    filters = {
+        "body": bare_key("body", body),
+        "meeting_from": meeting_from_day.isoformat() if meeting_from_day else None,
+        "meeting_to": meeting_to_day.isoformat() if meeting_to_day else None,
+        "refers_to": refers_to,
+    }
+    return listed(request, models, at, "board-case", filters, q, limit, cursor)
