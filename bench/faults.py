@@ -30,41 +30,18 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import psycopg
-from psycopg import sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from governance.application import Ledger
-from governance.users import Users
-from support.load import Load, log_of, present, read_models_equal_the_oracle
+from readmodels import postgres_store, sqlite_store
+from support.load import Load, admin_token, log_of, present, read_models_equal_the_oracle, wait_for
 from support.servers import Server, SQLiteWriteLock, ThrowawayPostgres
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
-
-
-def admin_token(url: str) -> str:
-    ledger = Ledger(url)
-    try:
-        return Users(ledger.log).add("admin", "admin")
-    finally:
-        ledger.close()
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"gave up waiting for {what}")
-        time.sleep(0.01)
 
 
 def first_after(load: Load, moment: float, status: int) -> float:
@@ -77,23 +54,6 @@ def timed_get(url: str, headers: dict[str, str] | None = None) -> tuple[float, i
     started = time.monotonic()
     status = httpx.get(url, headers=headers, timeout=30).status_code
     return time.monotonic() - started, status
-
-
-@contextmanager
-def sqlite_url() -> Iterator[str]:
-    with tempfile.TemporaryDirectory() as directory:
-        yield f"sqlite:///{directory}/ledger.db"
-
-
-@contextmanager
-def postgres_url(url: str) -> Iterator[str]:
-    schema = f"faults_{uuid.uuid4().hex[:12]}"
-    separator = "&" if "?" in url else "?"
-    try:
-        yield f"{url}{separator}schema={schema}"
-    finally:
-        with psycopg.connect(url, autocommit=True) as connection:
-            connection.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
 
 
 def kill_round(url: str, clients: int, writes: int) -> str:
@@ -172,7 +132,7 @@ def postgres_outage(args: argparse.Namespace) -> None:
 
 
 def sqlite_outage(args: argparse.Namespace) -> None:
-    with sqlite_url() as url:
+    with sqlite_store() as url:
         path = url.removeprefix("sqlite:///")
         token = admin_token(url)
         headers = {"Authorization": f"Bearer {token}"}
@@ -232,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     for store in args.stores:
         for number in range(1, args.rounds + 1):
-            with sqlite_url() if store == "sqlite" else postgres_url(args.postgres_url) as url:
+            with sqlite_store() if store == "sqlite" else postgres_store(args.postgres_url) as url:
                 print(
                     f"{store} kill -9, round {number}: {kill_round(url, args.clients, args.writes)}",
                     flush=True,

@@ -76,9 +76,9 @@ def test_an_unexpected_error_is_a_500_and_is_logged_with_its_traceback(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(ledger, "subject", broken)
+    monkeypatch.setattr(ledger, "history", broken)
     with TestClient(app, raise_server_exceptions=False) as client:
-        response = client.get("/projects/KAK", headers=as_["viewer"])
+        response = client.get("/projects/KAK/history", headers=as_["viewer"])
 
     assert response.status_code == 500
     logged = [r for r in caplog.records if r.levelno == logging.ERROR and r.exc_info]

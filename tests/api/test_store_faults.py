@@ -131,6 +131,9 @@ def test_a_full_disk_answers_503_saying_so_and_writes_resume_once_there_is_room(
                 client.post("/projects", json=EXAMPLES["ProjectRegistered"], headers=headers).status_code
                 == 201
             )
+            assert (
+                client.get("/projects/KAK", headers=headers).status_code == 200
+            )  # applied by the read models
             filler = fill(small_disk)
             full = client.post("/projects", json=large, headers=headers)
             reads = client.get("/projects/KAK", headers=headers)

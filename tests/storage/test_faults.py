@@ -10,37 +10,18 @@ writes into 503s while reads go on.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
-from governance.application import Ledger
-from governance.users import Users
-from support.load import Load, log_of, present, read_models_equal_the_oracle
+from support.load import Load, admin_token, log_of, present, read_models_equal_the_oracle, wait_for
 from support.servers import Server, SQLiteWriteLock, ThrowawayPostgres
 
 pytestmark = pytest.mark.slow
 
 CLIENT_TIMEOUT = 20.0
 """Longer than any bound a server is given here: a request not answered by then hung."""
-
-
-def admin_token(url: str) -> str:
-    ledger = Ledger(url)
-    try:
-        return Users(ledger.log).add("admin", "admin")
-    finally:
-        ledger.close()
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
-    """Wait until `condition` holds; a guard against a test that would wait for ever."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.02)
 
 
 def verified(base: str, token: str) -> bool:

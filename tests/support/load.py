@@ -7,16 +7,37 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import orjson
 
+from governance.application import Ledger
 from governance.timemodel import Tertial, parse_day
+from governance.users import Users
 from support import readmodel_oracle as oracle
 
 CASE = "HDO/1-2026"
+
+
+def admin_token(url: str) -> str:
+    """A token for a new admin of the store at `url`."""
+    ledger = Ledger(url)
+    try:
+        return Users(ledger.log).add("admin", "admin")
+    finally:
+        ledger.close()
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
+    """Wait until `condition` holds, for at most `timeout` seconds (a guard, not a measure)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"gave up waiting for {what}")
+        time.sleep(0.01)
 
 
 @dataclass
