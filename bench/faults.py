@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from readmodels import postgres_store, sqlite_store
 from support.load import Load, admin_token, log_of, present, read_models_equal_the_oracle, wait_for
-from support.servers import Server, SQLiteWriteLock, ThrowawayPostgres
+from support.processes import Server, SQLiteWriteLock, ThrowawayPostgres
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 

@@ -6,11 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.access_log import AccessLog
 from api.auth import TokenCache
 from api.errors import install_error_handlers
 from api.limits import RequestLimits
+from api.pages.site import install_pages
 from api.responses import OrjsonResponse
 from api.routes import exchange, health, lists, reads, subjects, writes
 from governance.application import Ledger
@@ -45,12 +47,19 @@ def create_app(ledger: Ledger | None = None) -> FastAPI:
         description=DESCRIPTION,
         default_response_class=OrjsonResponse,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.ledger = ledger if ledger is not None else Ledger()
     app.state.readmodels = ReadModels(app.state.ledger)
     app.state.tokens = TokenCache()
     app.state.health = health.HeadProbe(app.state.ledger)
     app.add_middleware(RequestLimits)
+    trusted_proxies = settings().forwarded_allow_ips.strip()
+    if trusted_proxies:
+        # The scheme (https: the session cookie is Secure) and client address a proxy
+        # forwards are believed only from these addresses.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted_proxies)
     app.add_middleware(AccessLog)  # the outermost: it sees every answer, refusals included
     install_error_handlers(app)
     app.include_router(health.router)
@@ -59,6 +68,7 @@ def create_app(ledger: Ledger | None = None) -> FastAPI:
     app.include_router(lists.router)
     app.include_router(reads.router)
     app.include_router(exchange.router)
+    install_pages(app)
     return app
 
 

@@ -15,6 +15,9 @@ from api.strict_json import BodyRefused, check_json_body
 MAX_BODY = 1024 * 1024
 IMPORT_PATH = "/import"
 IMPORT_TYPES = frozenset({"application/x-ndjson", "application/jsonl", "text/plain"})
+FORM_PREFIX = "/ui/"
+FORM_TYPE = "application/x-www-form-urlencoded"
+"""The pages' forms (sign-in, sign-out) post as browsers do."""
 
 
 def media_type(scope: Scope) -> str:
@@ -57,7 +60,7 @@ class RequestLimits:
                 return
             await self.app(scope, receive, send)
             return
-        if not _is_json(kind):
+        if not _is_json(kind) and not (scope["path"].startswith(FORM_PREFIX) and kind == FORM_TYPE):
             await self._refuse(
                 scope, receive, send, 415, "Unsupported media type", "a write's body is application/json"
             )
@@ -77,11 +80,12 @@ class RequestLimits:
                 return
             if not message.get("more_body", False):
                 break
-        try:
-            check_json_body(bytes(body))
-        except BodyRefused as refusal:
-            await _refuse_body(refusal)(scope, receive, send)
-            return
+        if _is_json(kind):
+            try:
+                check_json_body(bytes(body))
+            except BodyRefused as refusal:
+                await _refuse_body(refusal)(scope, receive, send)
+                return
         await self.app(scope, _replay(bytes(body), receive), send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -66,6 +66,7 @@ def serve(
     )
     # Our own request log replaces uvicorn's access log; uvicorn's other lines go through
     # the same handler, as configured above (and again in each worker, by the factory).
+    # Forwarded headers are trusted by the app itself, from GOVERNANCE_FORWARDED_ALLOW_IPS only.
     uvicorn.run(
         "api.app:served_app",
         factory=True,
@@ -74,6 +75,7 @@ def serve(
         workers=workers,
         log_config=None,
         access_log=False,
+        proxy_headers=False,
     )
 
 
@@ -264,6 +266,10 @@ def report(
         str | None,
         typer.Option("--known-at", help="As known at this instant (RFC 3339) or the end of this day"),
     ] = None,
+    compare_to: Annotated[
+        str | None,
+        typer.Option("--compare-to", help="Mark what changed since this earlier reading (instant or day)"),
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", help="html, md or json")] = "md",
     output: Annotated[str, typer.Option("-o", "--output", help="Write to this file ('-' is stdout)")] = "-",
     organisation: Annotated[
@@ -271,9 +277,10 @@ def report(
     ] = None,
 ) -> None:
     """The tertial report, with the log's position and head hash a board can file."""
-    from governance.projections.reads import tertial_report
-    from governance.projections.report import FORMATS, render
+    from governance.projections.changes import tertial_changes
     from governance.projections.runner import ReadModels
+    from governance.reports.rendering import FORMATS, render_tertial
+    from governance.reports.tertial import gather
     from governance.timemodel import Tertial, TimeFormatError, parse_known_at
 
     if fmt not in FORMATS:
@@ -283,12 +290,24 @@ def report(
         try:
             period = Tertial.parse(tertial)
             moment = parse_known_at(known_at, ledger.clock())
+            earlier = None if compare_to is None else parse_known_at(compare_to, ledger.clock())
         except TimeFormatError as error:
             console.print(f"[red]invalid time:[/red] {error}")
             raise typer.Exit(2) from error
+        if earlier is not None and earlier > moment:
+            console.print("[red]--compare-to must not be later than --known-at[/red]")
+            raise typer.Exit(2)
         models = ReadModels(ledger)
         try:
-            text = render(tertial_report(models, period, known_at=moment, organisation=organisation), fmt)
+            changes = (
+                None
+                if earlier is None
+                else lambda: tertial_changes(
+                    models, period, from_known_at=earlier, to_known_at=moment, organisation=organisation
+                )
+            )
+            document = gather(models, period, known_at=moment, organisation=organisation, changes=changes)
+            text = render_tertial(document, fmt)
         finally:
             models.close()
     if output == "-":
@@ -318,7 +337,7 @@ def changes(
     """What changed in a tertial's snapshot between two readings of the log, and the events
     learnt between them."""
     from governance.projections.changes import tertial_changes
-    from governance.projections.changes_text import changes_markdown
+    from governance.reports.changes_text import changes_markdown
     from governance.projections.runner import ReadModels
     from governance.timemodel import Tertial, TimeFormatError, parse_known_at
 

@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     db_pool_overflow: int = Field(
         default=10, ge=0, description="PostgreSQL: connections a pool may open beyond db_pool_size under load"
     )
+    forwarded_allow_ips: str = Field(
+        default="",
+        description=(
+            "Comma-separated addresses of proxies whose X-Forwarded-For/-Proto headers are trusted"
+            " (empty: none; '*': any). Over https behind such a proxy the session cookie is Secure."
+        ),
+    )
 
 
 def settings() -> Settings:

@@ -23,7 +23,7 @@ from api.examples import EXAMPLES
 from governance.application import Ledger
 from governance.users import Users
 from support import FakeClock
-from support.servers import SQLiteWriteLock
+from support.processes import SQLiteWriteLock
 
 STATUS = {**EXAMPLES["ProjectStatusAssessed"], "effective_on": None}
 

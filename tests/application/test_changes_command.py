@@ -8,16 +8,11 @@ import orjson
 from typer.testing import CliRunner
 
 from governance import cli
-from governance.application import Ledger
-from governance.demo import load_demo
+from support.servers import demo_env
 
 
 def _demo_store(tmp_path: Path) -> dict[str, str]:
-    url = f"sqlite:///{tmp_path}/ledger.db"
-    ledger = Ledger(url)
-    load_demo(ledger)
-    ledger.close()
-    return {"GOVERNANCE_DATABASE_URL": url}
+    return demo_env(f"sqlite:///{tmp_path}/ledger.db")
 
 
 def test_the_changes_since_the_board_met_read_as_one_line_each(tmp_path: Path) -> None:
@@ -26,12 +21,14 @@ def test_the_changes_since_the_board_met_read_as_one_line_each(tmp_path: Path) -
     )
 
     assert result.exit_code == 0, result.output
-    assert "- `/projects/MEDIELOGG/status/quality`: green → yellow" in result.stdout
+    text = result.stdout.replace("\u00a0", " ")  # the report's non-breaking spaces
+    assert "- `/projects/MEDIELOGG/status/quality` (Kvalitet): grønn → gul" in text
+    assert "- `/projects/KAK/financials/actual` (Påløpt): 44,6 MNOK → 46,1 MNOK" in text
     assert (
-        "22.09.2025 14:30, medielogg-prosjektleder: ProjectStatusAssessed for project:MEDIELOGG"
-        in result.stdout
+        "22.09.2025 kl. 14:30, medielogg-prosjektleder: Status vurdert for prosjekt MEDIELOGG,"
+        " gjelder fra 31.08.2025" in text
     )
-    assert "15.09.2025 23:59" in result.stdout
+    assert "15.09.2025 kl. 23:59" in text
 
 
 def test_the_changes_as_json_are_the_api_answer(tmp_path: Path) -> None:

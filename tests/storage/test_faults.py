@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from support.load import Load, admin_token, log_of, present, read_models_equal_the_oracle, wait_for
-from support.servers import Server, SQLiteWriteLock, ThrowawayPostgres
+from support.processes import Server, SQLiteWriteLock, ThrowawayPostgres
 
 pytestmark = pytest.mark.slow
 

@@ -37,14 +37,32 @@ LEVEL_SCORES = {"low": (1, 4), "medium": (5, 7), "high": (8, 14), "critical": (1
 assert tuple(LEVEL_SCORES) == RISK_LEVELS
 
 
-def latest(alias: str, table: str, kind: str, outer: str) -> str:
-    """A join on the latest fact of `kind` of the subject `outer` names, at (as_of, P)."""
+LatestJoin = Callable[[str, str, str, str], str]
+"""A join on the latest fact of a kind: (alias, fact table, fact kind, outer alias)."""
+
+
+def latest_by_row_values(alias: str, table: str, kind: str, outer: str) -> str:
+    """SQLite: the fact row whose (eff, seq) is the latest at (as_of, P), found by one
+    correlated seek of the fact table's index."""
     return (
         f" LEFT JOIN {{t}}{table} {alias} ON {alias}.subject = {outer}.subject AND {alias}.kind = '{kind}'"
         f" AND ({alias}.eff, {alias}.seq) = (SELECT f.eff, f.seq FROM {{t}}{table} f"
         f" WHERE f.subject = {outer}.subject AND f.kind = '{kind}' AND f.eff <= :horizon"
         " AND f.seq <= :position ORDER BY f.eff DESC, f.seq DESC LIMIT 1)"
     )
+
+
+def latest_by_lateral(alias: str, table: str, kind: str, outer: str) -> str:
+    """PostgreSQL: the same as a lateral join, which its planner runs as one index seek
+    per subject (it does not push a row-value subquery into the join)."""
+    return (
+        f" LEFT JOIN LATERAL (SELECT f.* FROM {{t}}{table} f WHERE f.subject = {outer}.subject"
+        f" AND f.kind = '{kind}' AND f.eff <= :horizon AND f.seq <= :position"
+        f" ORDER BY f.eff DESC, f.seq DESC LIMIT 1) {alias} ON true"
+    )
+
+
+LATEST: dict[str, LatestJoin] = {"sqlite": latest_by_row_values, "postgres": latest_by_lateral}
 
 
 @dataclass(frozen=True)
@@ -65,10 +83,14 @@ class KindQuery:
     """How one kind's subjects are read: the SELECT (with `{where}`), the alias of its
     registration table, each filter's condition, and the answer built from the rows."""
 
-    select: str
+    select: Callable[[LatestJoin], str]
     alias: str
     conditions: dict[str, str]
     build: Callable[[ReadModels, list[Any], dict[str, Any]], list[dict[str, Any]]]
+
+    def statement(self, dialect: str) -> str:
+        """The SELECT in the store's dialect, with `{where}` and `{t}` slots."""
+        return self.select(LATEST[dialect])
 
 
 def answers(
@@ -108,14 +130,15 @@ def answers(
             params[f"s{number}"] = subject
             marks.append(f":s{number}")
         where.append(f"{alias}.subject IN ({', '.join(marks)})")
-    statement = query.select.format(where=" AND ".join(where), t="{t}") + f" ORDER BY {alias}.subject"
+    statement = query.statement(models.view.dialect).format(where=" AND ".join(where), t="{t}")
+    statement += f" ORDER BY {alias}.subject"
     if selection.limit is not None:
         statement += f" LIMIT {int(selection.limit)}"
     rows = models.fetch(statement, **params)
     if not rows:
         return []
     built = query.build(models, rows, params)
-    versions = _versions(models, [row["subject"] for row in rows], position)
+    versions = models.ledger.log.subject_versions([row["subject"] for row in rows], position)
     return [
         {"key": row["subject"].partition(":")[2], "version": versions[row["subject"]], **answer}
         for row, answer in zip(rows, built, strict=True)
@@ -136,21 +159,6 @@ def _prefix(kind: Kind) -> str:
 
 def _escape_like(text: str) -> str:
     return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
-
-
-def _versions(models: ReadModels, subjects: list[str], position: int) -> dict[str, int]:
-    """Each subject's number of events among the first P (its `version` then): the version
-    of its last event by P, one index seek each."""
-    latest = (
-        "SELECT v.subject, v.version FROM (SELECT l.subject, e.originator_version AS version"
-        " FROM {log} l JOIN {events} e ON e.{event_key} = l.notification_id"
-        " WHERE l.subject = ? AND l.seq <= ? ORDER BY l.seq DESC LIMIT 1) v"
-    )
-    rows = models.ledger.log.fetch(
-        " UNION ALL ".join(latest for _ in subjects),
-        [value for subject in subjects for value in (subject, position)],
-    )
-    return {row["subject"]: int(row["version"]) for row in rows}
 
 
 def _in(column: str, subjects: Iterable[str], params: dict[str, Any]) -> str:
@@ -179,7 +187,7 @@ def _rows_by_subject(
 
 _PROJECT_PHASE = "COALESCE(ph.detail, p.phase)"
 PROJECTS = KindQuery(
-    select=(
+    select=lambda latest: (
         "SELECT p.subject, p.name, p.organisation, p.owner, p.purpose, p.eff,"
         f" {_PROJECT_PHASE} AS phase, st.seq AS status_seq, fi.seq AS financials_seq,"
         " cf.seq AS cost_frame_seq, cl.eff AS closed_on"
@@ -251,7 +259,7 @@ _MILESTONE_STATE = (
     " ELSE 'planned' END)"
 )
 MILESTONES = KindQuery(
-    select=(
+    select=lambda latest: (
         "SELECT m.subject, m.name, m.kind, m.eff, b.day AS baseline_on,"
         f" CASE WHEN {_FORECAST_IN_FORCE} THEN fc.day END AS forecast_on,"
         " o.detail AS outcome, o.day AS outcome_on, {state} AS state"
@@ -287,7 +295,7 @@ def _milestone(row: Any) -> dict[str, Any]:
 # Risks -------------------------------------------------------------------------------------
 
 RISKS = KindQuery(
-    select=(
+    select=lambda latest: (
         "SELECT r.subject, r.title, r.description, r.organisation, r.project, r.owner, r.eff,"
         " sc.probability, sc.consequence, rs.closed, rs.eff AS state_eff, rs.merged_into"
         " FROM {t}rm_risks r"
@@ -359,7 +367,7 @@ def _mitigations(facts: Iterable[Any]) -> list[dict[str, Any]]:
 # Contracts -------------------------------------------------------------------------------
 
 CONTRACTS = KindQuery(
-    select=(
+    select=lambda latest: (
         "SELECT c.subject, c.title, c.supplier, c.customer, c.signed_on, c.value, c.project, c.eff,"
         " d.open AS dispute_open, tm.seq AS terminated_seq"
         " FROM {t}rm_contracts c"
@@ -400,7 +408,7 @@ def _build_contracts(models: ReadModels, rows: list[Any], params: dict[str, Any]
 # Board cases -----------------------------------------------------------------------------
 
 BOARD_CASES = KindQuery(
-    select=(
+    select=lambda latest: (
         "SELECT c.subject, c.body, c.case_no, c.title, c.meeting_on, c.refs, c.eff FROM {t}rm_board_cases c"
         " WHERE {where}"
     ),

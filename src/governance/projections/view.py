@@ -44,6 +44,7 @@ class ReadModelView(TrackingRecorder):
 
     prefix = ""
     text = "TEXT"
+    dialect = "sqlite"
     reads_ahead = False
     """Whether catching up reads the next page while it writes the last."""
 
@@ -224,6 +225,7 @@ class SQLiteReadModelView(ReadModelView, SQLiteTrackingRecorder):
 
 class PostgresReadModelView(ReadModelView, PostgresTrackingRecorder):
     text = 'TEXT COLLATE "C"'
+    dialect = "postgres"
     reads_ahead = True
     _placeholder = "%s"
 

@@ -303,6 +303,29 @@ class LedgerLogRecorder:
             )
         return int(rows[0]["n"])
 
+    def subject_versions(self, subjects: Sequence[str], position: int) -> dict[str, int]:
+        """Each subject's number of events among the first `position`: the version of its
+        last event by then, one index seek each (subjects without one are left out)."""
+        if not subjects:
+            return {}
+        rows = self._fetch(
+            self._sql(
+                "SELECT s.subject, (SELECT e.originator_version FROM {log} l"
+                " JOIN {events} e ON e.{event_key} = l.notification_id WHERE l.subject = s.subject"
+                " AND l.seq <= ? ORDER BY l.seq DESC LIMIT 1) AS version FROM "
+            )
+            + self._subject_list(),
+            (position, self._subject_list_param(subjects)),
+        )
+        return {row["subject"]: int(row["version"]) for row in rows if row["version"] is not None}
+
+    def _subject_list(self) -> str:
+        """A FROM item of one column, `subject`, from one parameter (see `_subject_list_param`)."""
+        raise NotImplementedError
+
+    def _subject_list_param(self, subjects: Sequence[str]) -> Any:
+        raise NotImplementedError
+
     def idempotent_seq(self, principal: str, key: str) -> tuple[str, int] | None:
         rows = self._fetch(
             self._sql("SELECT fingerprint, seq FROM {idempotency} WHERE principal = ? AND key = ?"),

@@ -67,6 +67,15 @@ LEDGER_TABLES = (
         " token_hash text NOT NULL UNIQUE,"
         " created_at text NOT NULL)"
     ),
+    (
+        "CREATE TABLE IF NOT EXISTS {schema}.ledger_sessions ("
+        " id_hash text PRIMARY KEY,"
+        " user_name text NOT NULL,"
+        " token_hash text NOT NULL,"
+        " csrf text NOT NULL,"
+        ' created_at text COLLATE "C" NOT NULL,'
+        ' last_seen text COLLATE "C" NOT NULL)'
+    ),
 )
 
 
@@ -166,6 +175,7 @@ class PostgresLedgerRecorder(LedgerLogRecorder, PostgresApplicationRecorder):
             events=f'"{schema}"."{events}"',
             idempotency=f'"{schema}".ledger_idempotency',
             users=f'"{schema}".ledger_users',
+            sessions=f'"{schema}".ledger_sessions',
             event_key="notification_id",
         )
 
@@ -183,6 +193,12 @@ class PostgresLedgerRecorder(LedgerLogRecorder, PostgresApplicationRecorder):
 
     # The library's own reads retry ten times, each waiting for a connection; bounded here.
     select_events = on_lost_connection(retry=True)(PostgresApplicationRecorder.select_events.__wrapped__)
+
+    def _subject_list(self) -> str:
+        return "unnest(%s::text[]) AS s(subject)"
+
+    def _subject_list_param(self, subjects: Sequence[str]) -> Any:
+        return list(subjects)
 
     def now(self, curs: Any) -> datetime:
         if self.clock is not None:

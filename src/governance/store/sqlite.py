@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
 from eventsourcing.persistence import OperationalError, StoredEvent
 from eventsourcing.sqlite import (
     SQLiteApplicationRecorder,
@@ -60,6 +61,15 @@ LEDGER_TABLES = (
         " token_hash TEXT NOT NULL UNIQUE,"
         " created_at TEXT NOT NULL)"
     ),
+    (
+        "CREATE TABLE IF NOT EXISTS ledger_sessions ("
+        " id_hash TEXT PRIMARY KEY,"
+        " user_name TEXT NOT NULL,"
+        " token_hash TEXT NOT NULL,"
+        " csrf TEXT NOT NULL,"
+        " created_at TEXT NOT NULL,"
+        " last_seen TEXT NOT NULL)"
+    ),
 )
 
 
@@ -90,8 +100,15 @@ class SQLiteLedgerRecorder(LedgerLogRecorder, SQLiteApplicationRecorder):
             events=self.events_table_name,
             idempotency="ledger_idempotency",
             users="ledger_users",
+            sessions="ledger_sessions",
             event_key="rowid",
         )
+
+    def _subject_list(self) -> str:
+        return "(SELECT value AS subject FROM json_each(?)) AS s"
+
+    def _subject_list_param(self, subjects: Sequence[str]) -> Any:
+        return orjson.dumps(list(subjects)).decode()
 
     def _fetch(self, statement: str, params: Sequence[Any]) -> list[Any]:
         with self.datastore.transaction(commit=False) as curs:
