@@ -38,7 +38,15 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from readmodels import postgres_store, sqlite_store
-from support.load import Load, admin_token, log_of, present, read_models_equal_the_oracle, wait_for
+from support.load import (
+    Load,
+    admin_token,
+    log_of,
+    present,
+    read_models_equal_the_oracle,
+    wait_for,
+    wait_until_caught_up,
+)
 from support.processes import Server, SQLiteWriteLock, ThrowawayPostgres
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -137,13 +145,19 @@ def sqlite_outage(args: argparse.Namespace) -> None:
         token = admin_token(url)
         headers = {"Authorization": f"Bearer {token}"}
         with Server(url, env={"GOVERNANCE_DB_LOCK_TIMEOUT": str(args.lock_timeout)}) as server:
-            load = Load([server.base], token, clients=args.clients)
-            load.seed()
-            load.start()
-            wait_for(lambda: len(load.acknowledged()) >= 50, "acknowledged writes")
+            before = Load([server.base], token, clients=args.clients)
+            before.seed()
+            before.start()
+            wait_for(lambda: len(before.acknowledged()) >= 50, "acknowledged writes")
+            before.stop()
+            # Applying the log takes the write lock too: reads of what is not applied yet
+            # would wait for it (and answer 503). Those read here are applied.
+            wait_until_caught_up(server.base)
+            load = Load([server.base], token, clients=args.clients, first=args.clients)
             reads: list[tuple[float, int]] = []
             with SQLiteWriteLock(path) as lock:
                 locked = time.monotonic()
+                load.start()
                 while time.monotonic() - locked < args.outage:
                     reads.append(timed_get(f"{server.base}/projects/KAK", headers))
                     time.sleep(0.05)
@@ -156,7 +170,7 @@ def sqlite_outage(args: argparse.Namespace) -> None:
             to_503 = first_after(load, locked, 503)
             to_201 = first_after(load, released, 201)
             envelopes = log_of(server.base, token)
-            acknowledged = load.acknowledged()
+            acknowledged = before.acknowledged() + load.acknowledged()
     slowest_read = max(seconds for seconds, _ in reads)
     read_statuses = sorted({str(status) for _, status in reads})
     print(

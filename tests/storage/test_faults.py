@@ -15,7 +15,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from support.load import Load, admin_token, log_of, present, read_models_equal_the_oracle, wait_for
+from support.load import (
+    Load,
+    admin_token,
+    log_of,
+    present,
+    read_models_equal_the_oracle,
+    wait_for,
+    wait_until_caught_up,
+)
 from support.processes import Server, SQLiteWriteLock, ThrowawayPostgres
 
 pytestmark = pytest.mark.slow
@@ -125,7 +133,7 @@ def test_sqlite_writes_get_503_while_another_process_holds_the_lock_and_reads_go
         before.stop()
         # Applying the log takes the write lock too: reads of events not yet applied
         # would wait for it. These are applied; what the other process blocks is writes.
-        wait_for(lambda: httpx.get(f"{server.base}/health").json()["read_models"]["lag"] == 0, "no lag")
+        wait_until_caught_up(server.base)
 
         load = Load([server.base], token, timeout=CLIENT_TIMEOUT, first=1000)
         with SQLiteWriteLock(str(path)) as lock:

@@ -170,6 +170,11 @@ class Load:
             )
 
 
+def wait_until_caught_up(base: str) -> None:
+    """Until the server's read models have applied the whole log (as its /health says)."""
+    wait_for(lambda: httpx.get(f"{base}/health", timeout=5).json()["read_models"]["lag"] == 0, "no lag")
+
+
 def present(acknowledged: list[dict[str, Any]], envelopes: list[dict[str, Any]]) -> int:
     """How many acknowledged events the log holds exactly as they were answered."""
     by_seq = {envelope["seq"]: envelope for envelope in envelopes}
