@@ -337,8 +337,8 @@ def changes(
     """What changed in a tertial's snapshot between two readings of the log, and the events
     learnt between them."""
     from governance.projections.changes import tertial_changes
-    from governance.reports.changes_text import changes_markdown
     from governance.projections.runner import ReadModels
+    from governance.reports.changes_text import changes_markdown
     from governance.timemodel import Tertial, TimeFormatError, parse_known_at
 
     if fmt not in ("md", "json"):
