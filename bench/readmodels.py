@@ -48,7 +48,7 @@ from eventsourcing.utils import get_topic
 from psycopg import sql
 
 import find_compare
-from governance.application import Command, Ledger, collector_paused
+from governance.application import Command, Ledger
 from governance.events import AGGREGATES, EVENT_TYPES
 from governance.keys import SubjectKey
 from governance.projections.runner import ReadModels
@@ -379,6 +379,19 @@ def record_history(ledger: Ledger, events: int, seed: int, *, validate: bool = F
         store(chunk)
     _progress("")
     return time.perf_counter() - started
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a generated batch is stored: the batch
+    holds no reference cycles, and this loader runs alone in its process."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class TrustedLoader:

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from api.access_log import AccessLog
 from api.auth import TokenCache
 from api.errors import install_error_handlers
 from api.limits import RequestLimits
@@ -15,6 +16,7 @@ from api.pages.site import install_pages
 from api.responses import OrjsonResponse
 from api.routes import exchange, health, lists, reads, registers, subjects, writes
 from governance.application import Ledger
+from governance.logs import configure_logging
 from governance.projections.runner import ReadModels
 from governance.settings import settings
 
@@ -34,6 +36,7 @@ def create_app(ledger: Ledger | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.readmodels.start()
         yield
+        app.state.health.close()
         app.state.readmodels.close()
         if owned:
             app.state.ledger.close()
@@ -50,12 +53,14 @@ def create_app(ledger: Ledger | None = None) -> FastAPI:
     app.state.ledger = ledger if ledger is not None else Ledger()
     app.state.readmodels = ReadModels(app.state.ledger)
     app.state.tokens = TokenCache()
+    app.state.health = health.HeadProbe(app.state.ledger)
     app.add_middleware(RequestLimits)
     trusted_proxies = settings().forwarded_allow_ips.strip()
     if trusted_proxies:
         # The scheme (https: the session cookie is Secure) and client address a proxy
         # forwards are believed only from these addresses.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted_proxies)
+    app.add_middleware(AccessLog)  # the outermost: it sees every answer, refusals included
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(writes.router)
@@ -66,3 +71,10 @@ def create_app(ledger: Ledger | None = None) -> FastAPI:
     app.include_router(registers.router)
     install_pages(app)
     return app
+
+
+def served_app() -> FastAPI:
+    """The app `governance serve` runs, in each worker process: logging as the settings
+    say, then the API on the configured store."""
+    configure_logging(settings())
+    return create_app()

@@ -75,6 +75,7 @@ def current_user(
     user = request.app.state.tokens.user(Users(ledger_of(request).log), credentials.credentials)
     if user is None:
         raise NotAuthenticated()
+    request.state.actor = user.name  # for the request's log line
     return user
 
 

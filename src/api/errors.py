@@ -24,6 +24,7 @@ from governance.errors import (
     VersionMismatch,
 )
 from governance.projections.runner import ReadModelsBehind
+from governance.store.faults import Fault, classify
 
 log = logging.getLogger("governance.api")
 
@@ -47,10 +48,39 @@ def ledger_problem(error: LedgerError, *, location: str = "body") -> ProblemResp
     elif isinstance(error, IdempotencyConflict):
         extra["errors"] = [field_error(("header", "Idempotency-Key"), error.detail, "idempotency_conflict")]
     elif isinstance(error, ConcurrentAppend):
+        log.warning("%s", error.detail)
         headers = {"Retry-After": "1"}
     elif isinstance(error, (LifecycleViolation, SubjectNotFound, SubjectAlreadyExists)):
         extra["subject"] = error.subject
     return problem(status, error.title, error.detail, headers=headers, **extra)
+
+
+STORE_PROBLEMS = {
+    "busy": ("Store busy", "the store is busy: {reason}; nothing was changed, retry shortly", "2"),
+    "unavailable": (
+        "Store unavailable",
+        (
+            "the store cannot be reached: {reason}; a write may or may not have been stored:"
+            " retry it with the same Idempotency-Key"
+        ),
+        "5",
+    ),
+    "broken": (
+        "Store failing",
+        (
+            "the store failed: {reason}; nothing was changed, and retrying will not help until"
+            " an operator has looked at the server's log"
+        ),
+        None,
+    ),
+}
+
+
+def store_problem(fault: Fault) -> ProblemResponse:
+    """A 503 that tells busy (retry shortly) from out of reach and from broken."""
+    title, detail, retry_after = STORE_PROBLEMS[fault.kind]
+    headers = {"Retry-After": retry_after} if retry_after else None
+    return problem(503, title, detail.format(reason=fault.reason), headers=headers, fault=fault.kind)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -89,18 +119,23 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ReadModelsBehind)
     async def _read_models_behind(_: Request, error: ReadModelsBehind) -> ProblemResponse:
-        detail = f"{error}; retry shortly"
-        return problem(503, "Read models catching up", detail, headers={"Retry-After": "1"})
+        log.warning("%s", error)
+        if error.failing is not None:
+            return problem(
+                503, "Read models failing", f"{error}; the error is logged", headers={"Retry-After": "5"}
+            )
+        return problem(
+            503, "Read models catching up", f"{error}; retry shortly", headers={"Retry-After": "1"}
+        )
 
     @app.exception_handler(OperationalError)
-    async def _store_busy(_: Request, error: OperationalError) -> ProblemResponse:
-        # The append lock was not granted in time (an import holds it), or the store is
-        # unreachable: either way the request changed nothing and may be retried.
-        log.warning("store busy or unavailable: %s", error)
-        detail = (
-            "the store is busy (an import may be running) or unavailable; nothing was changed, retry shortly"
-        )
-        return problem(503, "Store busy", detail, headers={"Retry-After": "2"})
+    async def _store_fault(_: Request, error: OperationalError) -> ProblemResponse:
+        fault = classify(error)
+        if fault.kind == "busy":
+            log.warning("store busy: %s", fault.reason)
+        else:
+            log.error("store %s: %s", fault.kind, fault.reason, exc_info=error)
+        return store_problem(fault)
 
     @app.exception_handler(HTTPException)
     async def _http_error(_: Request, error: HTTPException) -> ProblemResponse:

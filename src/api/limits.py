@@ -1,13 +1,17 @@
 """Request limits checked before any route runs: 413 for a body over 1 MiB (except an
 import or a register, which stream), 415 for a write that is not JSON (or, for a register,
-neither a workbook nor CSV)."""
+neither a workbook nor CSV), 422 for a JSON body read
+strictly (`strict_json`) and for U+0000 in any query parameter (no store keeps it)."""
 
 from __future__ import annotations
 
-from starlette.exceptions import HTTPException
+from urllib.parse import parse_qsl
+
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.responses import problem
+from api.responses import field_error, problem
+from api.strict_json import BodyRefused, check_json_body
 
 MAX_BODY = 1024 * 1024
 IMPORT_PATH = "/import"
@@ -19,13 +23,6 @@ REGISTER_PAGE_PATHS = frozenset({"/ui/registers/import", "/ui/registers/import/c
 FORM_PREFIX = "/ui/"
 FORM_TYPE = "application/x-www-form-urlencoded"
 """The pages' forms (sign-in, sign-out) post as browsers do."""
-
-
-class BodyTooLarge(HTTPException):
-    """Raised while a body streams in; an HTTP exception, so FastAPI passes it on as is."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(413, f"a request body is at most {limit} bytes")
 
 
 def media_type(scope: Scope) -> str:
@@ -45,7 +42,13 @@ class RequestLimits:
         self.max_body = max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if b"%00" in scope.get("query_string", b""):
+            await _refuse_nul(scope, receive, send)
+            return
+        if scope["method"] not in ("POST", "PUT", "PATCH"):
             await self.app(scope, receive, send)
             return
         kind = media_type(scope)
@@ -86,33 +89,67 @@ class RequestLimits:
             return
         length = _content_length(scope)
         if length is not None and length > self.max_body:
-            await self._refuse(
-                scope,
-                receive,
-                send,
-                413,
-                "Content too large",
-                f"a request body is at most {self.max_body} bytes",
-            )
+            await self._too_large(scope, receive, send)
             return
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
+        body = bytearray()
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body:
-                    raise BodyTooLarge(self.max_body)
-            return message
+            if message["type"] != "http.request":
+                return  # the client went away
+            body += message.get("body", b"")
+            if len(body) > self.max_body:
+                await self._too_large(scope, receive, send)
+                return
+            if not message.get("more_body", False):
+                break
+        if _is_json(kind):
+            try:
+                check_json_body(bytes(body))
+            except BodyRefused as refusal:
+                await _refuse_body(refusal)(scope, receive, send)
+                return
+        await self.app(scope, _replay(bytes(body), receive), send)
 
-        await self.app(scope, limited_receive, send)
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        detail = f"a request body is at most {self.max_body} bytes"
+        await self._refuse(scope, receive, send, 413, "Content too large", detail)
 
     @staticmethod
     async def _refuse(
         scope: Scope, receive: Receive, send: Send, status: int, title: str, detail: str
     ) -> None:
         await problem(status, title, detail)(scope, receive, send)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """The body already read, as the app's first message; then the client's own."""
+    pending = True
+
+    async def replayed() -> Message:
+        nonlocal pending
+        if pending:
+            pending = False
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
+
+
+def _refuse_body(refusal: BodyRefused) -> Response:
+    errors = [field_error(("body", *refusal.loc), refusal.msg, refusal.type)]
+    if refusal.malformed:
+        return problem(422, "Malformed JSON", f"the request body {refusal.msg}", errors=errors)
+    where = errors[0]["field"] or "the body"
+    return problem(422, "Invalid input", f"{where}: {refusal.msg}", errors=errors)
+
+
+async def _refuse_nul(scope: Scope, receive: Receive, send: Send) -> None:
+    pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+    names = [name for name, value in pairs if "\x00" in name or "\x00" in value] or [""]
+    msg = "must not contain the character U+0000"
+    errors = [field_error(("query", name), msg, "value_error") for name in names]
+    detail = "; ".join(f"{name}: {msg}" for name in names)
+    await problem(422, "Invalid input", detail, errors=errors)(scope, receive, send)
 
 
 def _content_length(scope: Scope) -> int | None:

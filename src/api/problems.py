@@ -38,7 +38,10 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
     413: _problem("The body is over 1 MiB"),
     415: _problem("The body is not JSON"),
     422: _problem("Invalid fields, each named in `errors` by its path, or malformed JSON"),
-    503: _problem("Busy (an import runs, or writers raced); retry after `Retry-After` seconds"),
+    503: _problem(
+        "The store is busy (an import runs, or writers raced; retry after `Retry-After` seconds), out of"
+        " reach, or failing (`fault`: busy, unavailable, broken), or the read models are behind"
+    ),
 }
 
 READ_PROBLEMS = {code: PROBLEMS[code] for code in (401, 403, 404, 422, 503)}

@@ -90,16 +90,26 @@ def record_write(
     data = body.model_dump(mode="json", exclude_none=True, exclude={"effective_on", *leave_out})
     data |= fields or {}
     authorize_write(ledger, user, subject, event_type, data)
-    command = Command(
-        subject,
-        event_type,
-        data,
-        effective_on=effective_on if effective_on is not None else getattr(body, "effective_on", None),
-        expected_version=expected_version(request.headers.get("if-match"), ledger, subject),
-    )
     idempotency = idempotency_record(request, user, body)
-    with acting_as(user.name):
-        recorded = ledger.record(command, idempotency=idempotency)
+    if idempotency is not None and (replay := ledger.replay(idempotency)) is not None:
+        # A retry answers as the first request did, whatever If-Match says: it names
+        # the version the subject had before the first request was stored.
+        return created(replay, subject)
+    try:
+        command = Command(
+            subject,
+            event_type,
+            data,
+            effective_on=effective_on if effective_on is not None else getattr(body, "effective_on", None),
+            expected_version=expected_version(request.headers.get("if-match"), ledger, subject),
+        )
+        with acting_as(user.name):
+            recorded = ledger.record(command, idempotency=idempotency)
+    except VersionMismatch:
+        # The first request may have been stored since the look-up above.
+        if idempotency is not None and (replay := ledger.replay(idempotency)) is not None:
+            return created(replay, subject)
+        raise
     return created(recorded, subject)
 
 

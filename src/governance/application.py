@@ -8,11 +8,9 @@ transaction, together with each event's log fields, or not at all.
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -50,7 +48,6 @@ from governance.store.log import (
     LogRow,
     PendingEntry,
     chain_entries,
-    utc_now,
 )
 from governance.store.postgres import PostgresLedgerRecorder
 from governance.timemodel import TimeFormatError, format_instant, oslo_day, parse_day
@@ -118,9 +115,11 @@ class Ledger(Application):
         prepare_store(library_env)
         super().__init__(library_env)
         self.url = url
-        self.clock = clock or utc_now
         if clock is not None:
             self.log.clock = clock
+        self.clock: Callable[[], datetime] = clock or self.log.store_now
+        """"Now" for every read and write: the store's clock, which `recorded_at` is
+        read from (on PostgreSQL the database server's, whatever this host's says)."""
         self._append_listeners: list[Callable[[], None]] = []
         self._exclusive = threading.Lock()
 
@@ -146,7 +145,7 @@ class Ledger(Application):
     def record(self, command: Command, *, idempotency: IdempotencyRecord | None = None) -> Recorded:
         """Record one event; with an idempotency key, a repeated request answers the
         first response again and appends nothing."""
-        if idempotency is not None and (replay := self._replay(idempotency)) is not None:
+        if idempotency is not None and (replay := self.replay(idempotency)) is not None:
             return replay
         for attempt in range(APPEND_ATTEMPTS):
             batch = Batch(self)
@@ -154,7 +153,7 @@ class Ledger(Application):
             try:
                 batch.save(idempotency=idempotency)
             except IntegrityError:
-                if idempotency is not None and (replay := self._replay(idempotency)) is not None:
+                if idempotency is not None and (replay := self.replay(idempotency)) is not None:
                     return replay
                 current = self.log.subject_version(str(command.subject))
                 if command.expected_version is not None and current != command.expected_version:
@@ -172,16 +171,15 @@ class Ledger(Application):
         """Record a batch of events in one transaction, or none of them. A refused
         command raises `BatchError` with its index."""
         batch = Batch(self)
-        with collector_paused():
-            for index, command in enumerate(commands):
-                try:
-                    batch.apply(command)
-                except LedgerError as error:
-                    raise BatchError(index, error) from error
+        for index, command in enumerate(commands):
             try:
-                batch.save(expected_tail=expected_tail)
+                batch.apply(command)
             except LedgerError as error:
-                raise BatchError(getattr(error, "index", len(batch.entries) - 1), error) from error
+                raise BatchError(index, error) from error
+        try:
+            batch.save(expected_tail=expected_tail)
+        except LedgerError as error:
+            raise BatchError(getattr(error, "index", len(batch.entries) - 1), error) from error
         return [entry.envelope() for entry in batch.entries]
 
     def wait_while_exclusive(self) -> None:
@@ -206,7 +204,7 @@ class Ledger(Application):
         batch that stores nothing remembers nothing).
         """
         recorder = self.log
-        with self._exclusive, collector_paused(), recorder.write_transaction() as curs:  # type: ignore[attr-defined]
+        with self._exclusive, recorder.write_transaction() as curs:  # type: ignore[attr-defined]
             if isinstance(recorder, PostgresLedgerRecorder):
                 # While the batch is checked, this transaction waits on other
                 # connections' reads: longer than the store lets a transaction sit idle.
@@ -248,7 +246,9 @@ class Ledger(Application):
         self._notify([])
         return [entry.envelope() for entry in batch.entries]
 
-    def _replay(self, idempotency: IdempotencyRecord) -> Recorded | None:
+    def replay(self, idempotency: IdempotencyRecord) -> Recorded | None:
+        """The first answer to a request with this idempotency key, if there was one;
+        `IdempotencyConflict` if that request was another."""
         found = self.log.idempotent_seq(idempotency.principal, idempotency.key)
         if found is None:
             return None
@@ -379,13 +379,16 @@ class Batch:
             creating_itself = isinstance(event, Created) and reference.subject == subject
             if creating_itself or not self._exists(reference):
                 raise ReferenceNotFound(reference.loc, str(reference))
+        actor = command.actor if command.actor is not None else current_actor.get()
+        if actor is not None and "\x00" in actor:
+            raise InvalidInput.single(("actor",), "must not contain the character U+0000")
         entry = PendingEntry(
             event_id=command.event_id or str(uuid4()),
             subject=str(subject),
             type=command.type,
             version=event.originator_version,
             effective_on=event.effective_on.isoformat(),
-            actor=command.actor if command.actor is not None else current_actor.get(),
+            actor=actor,
             data=event.data(),
             recorded_at=command.recorded_at,
             expected=command.stated or None,
@@ -460,20 +463,6 @@ class Batch:
             isinstance(event, Contract.Amended) and event.amendment_no == reference.amendment_no
             for event in contract.history
         )
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for a batch: the batch makes many objects that
-    live until it is stored, and each collection would walk every cached aggregate too,
-    to free nothing (events and states hold no reference cycles)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _project(aggregate: Any, events: Iterable[Any]) -> Any:

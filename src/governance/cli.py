@@ -57,15 +57,34 @@ def opened() -> Iterator[Ledger]:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes, each with its own read models' loop")
+    ] = 1,
 ) -> None:
-    """Serve the HTTP API."""
+    """Serve the HTTP API (one log line per request on standard error)."""
     import uvicorn
 
-    from api.app import create_app
+    from governance.logs import configure_logging
+    from governance.settings import settings
 
-    console.print(f"Serving the governance ledger on http://{host}:{port} (API docs at /docs)")
+    configure_logging(settings())
+    console.print(
+        f"Serving the governance ledger on http://{host}:{port} (API docs at /docs),"
+        f" {workers} worker process{'es' if workers > 1 else ''}"
+    )
+    # Our own request log replaces uvicorn's access log; uvicorn's other lines go through
+    # the same handler, as configured above (and again in each worker, by the factory).
     # Forwarded headers are trusted by the app itself, from GOVERNANCE_FORWARDED_ALLOW_IPS only.
-    uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=False)
+    uvicorn.run(
+        "api.app:served_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+    )
 
 
 @users_app.command("add")

@@ -6,6 +6,8 @@ the code reads the environment.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -14,11 +16,37 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GOVERNANCE_", extra="ignore", frozen=True)
 
     database_url: str = Field(
-        "sqlite:///./var/governance.db",
+        default="sqlite:///./var/governance.db",
         description="The store: sqlite:///path/to/file.db or postgresql://user:password@host:port/dbname",
     )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="How log lines are written: text for people, json for one JSON object per line",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="The least severe log line written (INFO includes one line per request)"
+    )
+    db_connect_timeout: float = Field(
+        default=3.0,
+        gt=0,
+        description="PostgreSQL: seconds to connect, and to wait for a free pooled connection, before a 503",
+    )
+    db_statement_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="PostgreSQL: seconds one statement may run (a rebuild's index builds are exempt)",
+    )
+    db_lock_timeout: int = Field(
+        default=30,
+        ge=1,
+        description="Seconds a write waits for the append lock (held by another writer or an import) before a 503",
+    )
+    db_pool_size: int = Field(default=5, ge=1, description="PostgreSQL: connections each pool keeps open")
+    db_pool_overflow: int = Field(
+        default=10, ge=0, description="PostgreSQL: connections a pool may open beyond db_pool_size under load"
+    )
     forwarded_allow_ips: str = Field(
-        "",
+        default="",
         description=(
             "Comma-separated addresses of proxies whose X-Forwarded-For/-Proto headers are trusted"
             " (empty: none; '*': any). Over https behind such a proxy the session cookie is Secure."

@@ -89,13 +89,21 @@ def format_instant(moment: datetime) -> str:
 
 
 def oslo_day(moment: datetime) -> date:
-    """The calendar day in Europe/Oslo on which an instant falls."""
-    return moment.astimezone(OSLO).date()
+    """The calendar day in Europe/Oslo on which an instant falls (the last day of the
+    calendar for the last hour of 9999-12-31 UTC, which falls after it in Oslo)."""
+    try:
+        return moment.astimezone(OSLO).date()
+    except OverflowError:
+        return date.max if moment.year == date.max.year else date.min
 
 
 def start_of_oslo_day(day: date) -> datetime:
-    """The first microsecond of a day in Europe/Oslo, as a UTC instant."""
-    return datetime.combine(day, time(0), tzinfo=OSLO).astimezone(UTC)
+    """The first microsecond of a day in Europe/Oslo, as a UTC instant (the first
+    instant there is, for 0001-01-01, which began in Oslo before it began in UTC)."""
+    try:
+        return datetime.combine(day, time(0), tzinfo=OSLO).astimezone(UTC)
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def end_of_oslo_day(day: date) -> datetime:

@@ -1,8 +1,9 @@
 """Value types of the events' fields, checked strictly as DOMAIN.md §3 says.
 
 No coercion: ``"3"``, ``3.0`` and ``true`` are not integers, a date is a ``YYYY-MM-DD``
-string (or a ``date``), text has a non-space character and no lone surrogate (the
-chain's canonical JSON could not encode one).
+string (or a ``date``), text has a non-space character, no lone surrogate (the
+chain's canonical JSON could not encode one) and no U+0000 (PostgreSQL cannot store one,
+so neither store accepts it).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ def _check_text(value: str) -> str:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise ValueError("must not contain lone surrogates") from None
+    if "\x00" in value:
+        raise ValueError("must not contain the character U+0000")
     return value
 
 

@@ -121,3 +121,25 @@ def test_the_same_idempotency_key_of_another_user_is_another_request(ledger: Led
 
     assert first.status_code == 201
     assert second.status_code == 409
+
+
+def test_a_retry_with_if_match_and_the_same_idempotency_key_answers_the_first_response(
+    client: TestClient, as_: Any, ledger: Ledger
+) -> None:
+    risk = {**EXAMPLES["RiskIdentified"], "project": None}
+    assert client.post("/risks", json=risk, headers=as_["admin"]).status_code == 201
+    headers = {**as_["secretariat"], "If-Match": '"1"', "Idempotency-Key": "assess-1"}
+    body = {"probability": 4, "consequence": 4}
+
+    first = client.post("/risks/OR-821/assessments", json=body, headers=headers)
+    again = client.post("/risks/OR-821/assessments", json=body, headers=headers)
+    stale = client.post(
+        "/risks/OR-821/assessments", json=body, headers={**headers, "Idempotency-Key": "other"}
+    )
+
+    assert (first.status_code, first.headers["etag"]) == (201, '"2"')
+    assert (again.status_code, again.headers["etag"]) == (201, '"2"')
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert stale.status_code == 412
+    assert ledger.position() == 2

@@ -3,6 +3,8 @@ log exactly as it was, and an accepted command answers with its stored §7 envel
 
 from __future__ import annotations
 
+import gc
+import io
 import re
 from datetime import UTC, date, datetime
 from typing import Any
@@ -21,6 +23,7 @@ from governance.errors import (
     SubjectNotFound,
     VersionMismatch,
 )
+from governance.exchange import export_to, import_stream
 from governance.keys import SubjectKey
 from support import FakeClock, command
 
@@ -476,3 +479,26 @@ def test_expected_version_of_a_subject_that_does_not_exist_yet_is_refused(seeded
     )
 
     assert (error.expected, error.actual) == (1, 0)
+
+
+def test_a_batch_and_an_import_leave_the_garbage_collector_running_for_every_thread(
+    sqlite_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paused: list[str] = []
+    monkeypatch.setattr(gc, "disable", lambda: paused.append("disable"))
+    monkeypatch.setattr(gc, "freeze", lambda: paused.append("freeze"))
+    sqlite_ledger.record_many(
+        [
+            command("project:KAK", "ProjectRegistered", "2025-01-10"),
+            command("risk:R1", "RiskIdentified", "2025-01-10"),
+        ]
+    )
+    exported = io.BytesIO()
+    export_to(sqlite_ledger, exported)
+    other = Ledger(sqlite_ledger.url.replace("ledger.db", "other.db"))
+    try:
+        import_stream(other, io.BytesIO(exported.getvalue()))
+    finally:
+        other.close()
+
+    assert paused == []

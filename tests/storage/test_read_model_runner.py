@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import random
 import signal
 import threading
 import time
@@ -96,15 +97,53 @@ def test_racing_runners_apply_each_event_once(
             other.close()
 
 
+def test_runners_racing_while_the_log_grows_apply_each_event_once(ledger: Ledger, models: ReadModels) -> None:
+    """Two runners that start from the same position read pages of different lengths
+    when the log grows between their reads: only the first to commit may store its page."""
+    _history(ledger, risks=4, assessments=0)
+    runners = [models, *(ReadModels(ledger) for _ in range(3))]
+    stop = threading.Event()
+
+    def race(runner: ReadModels) -> None:
+        apply = runner.view.apply
+
+        def apply_a_little_later(*args: Any, **kwargs: Any) -> bool:
+            time.sleep(random.uniform(0, 0.005))  # widen the window between reading and storing
+            return apply(*args, **kwargs)
+
+        runner.view.apply = apply_a_little_later  # type: ignore[method-assign]
+        while not stop.is_set():
+            runner.catch_up()
+
+    threads = [threading.Thread(target=race, args=(runner,)) for runner in runners]
+    try:
+        for thread in threads:
+            thread.start()
+        for n in range(200):
+            ledger.record(command(f"risk:R{n % 4}", "RiskAssessed", "2024-03-01", probability=1 + n % 5))
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+        for runner in runners[1:]:
+            runner.close()
+
+    assert models.catch_up() == ledger.position()
+    counts = _counts(models)
+    assert counts["rm_risk_facts"] == 4 + 200
+    assert counts["rm_risks"] == 4
+    assert counts["rm_milestones"] == 4
+
+
 def _catch_up_slowly(url: str, started: Any) -> None:
     ledger = Ledger(url)
     models = ReadModels(ledger)
     original = models.view.apply
 
-    def slow_apply(*args: Any, **kwargs: Any) -> None:
+    def slow_apply(*args: Any, **kwargs: Any) -> bool:
         started.set()
         time.sleep(0.05)
-        original(*args, **kwargs)
+        return original(*args, **kwargs)
 
     models.view.apply = slow_apply  # type: ignore[method-assign]
     runner_module.BATCH = 20

@@ -19,6 +19,7 @@ from governance.timemodel import (
     parse_day,
     parse_instant,
     parse_known_at,
+    start_of_oslo_day,
 )
 
 NOW = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
@@ -56,6 +57,15 @@ def test_day_in_any_other_form_is_refused(text):
 )
 def test_oslo_day_turns_at_midnight_in_oslo_not_in_utc(moment, day):
     assert oslo_day(moment) == day
+
+
+def test_the_last_hour_of_the_calendar_in_utc_falls_on_its_last_day_in_oslo():
+    assert oslo_day(utc(9999, 12, 31, 23, 30)) == date(9999, 12, 31)
+
+
+def test_the_first_oslo_day_of_the_calendar_starts_at_the_first_instant_there_is():
+    assert format_instant(start_of_oslo_day(date(1, 1, 1))) == "0001-01-01T00:00:00.000000Z"
+    assert format_instant(start_of_oslo_day(date(1, 1, 2))) == "0001-01-01T23:17:00.000000Z"
 
 
 def test_as_of_defaults_to_today_in_oslo():

@@ -122,6 +122,11 @@ def test_text_with_a_lone_surrogate_is_refused(value):
     refuses(Text, value)
 
 
+@pytest.mark.parametrize("value", ["\x00", "a\x00b", "ab\x00", " \x00 x"])
+def test_text_with_the_character_nul_is_refused(value):
+    refuses(Text, value)
+
+
 @pytest.mark.parametrize("value", [3, b"bytes", None, ["a"], True])
 def test_text_must_be_a_string(value):
     refuses(Text, value)

@@ -10,13 +10,14 @@ reached yet helps it along.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Generator, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 import orjson
@@ -26,7 +27,7 @@ from governance.application import Ledger
 from governance.projections import backdated, board_cases
 from governance.projections.schema import Fact, Handler, Row
 from governance.projections.view import MODULES, ReadModelView, empty_tables, open_view
-from governance.timemodel import oslo_day
+from governance.timemodel import format_instant, oslo_day
 
 BATCH = 10_000
 CACHE_SIZE = 256
@@ -36,18 +37,36 @@ GATHER_SECONDS = 0.02
 
 T = TypeVar("T")
 
+log = logging.getLogger("governance.readmodels")
+
 HANDLERS: dict[str, Handler] = {
     name: handler for module in MODULES for name, handler in module.HANDLERS.items()
 }
 
 
-class ReadModelsBehind(Exception):
-    """The read models have not applied the events a read asks for, within the wait."""
+@dataclass(frozen=True)
+class AppliedError:
+    """The last error applying the log: when it happened (this host's clock) and what it was."""
 
-    def __init__(self, wanted: int, applied: int) -> None:
-        super().__init__(f"the read models have applied {applied} of the {wanted} events this read needs")
+    at: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"at": self.at, "message": self.message}
+
+
+class ReadModelsBehind(Exception):
+    """The read models have not applied the events a read asks for, within the wait;
+    `failing` is the error that keeps them from it, if they are failing."""
+
+    def __init__(self, wanted: int, applied: int, failing: AppliedError | None = None) -> None:
+        text = f"the read models have applied {applied} of the {wanted} events this read needs"
+        if failing is not None:
+            text += f"; applying the log fails: {failing.message}"
+        super().__init__(text)
         self.wanted = wanted
         self.applied = applied
+        self.failing = failing
 
 
 def facts_of(seq: int, subject: str, type_: str, state: dict[str, Any], recorded_at: str) -> list[Fact]:
@@ -80,6 +99,10 @@ class ReadModels:
         self._queries = ThreadPoolExecutor(QUERY_THREADS, thread_name_prefix="read-models-query")
         self._cache: OrderedDict[Hashable, Any] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self.last_error: AppliedError | None = None
+        """The last error applying the log, kept (and logged) rather than swallowed."""
+        self.failing = False
+        """Whether the last attempt to apply the log failed."""
         self.applied = self.view.state()[0]
         ledger.on_append(self._wake.set)
 
@@ -89,7 +112,32 @@ class ReadModels:
         """Apply the log from the tracked position (to `until`, or its end); the
         position reached. Only one thread applies at a time."""
         with self._apply_lock:
-            return self._catch_up(until, progress)
+            return self._catch_up_noting_errors(until, progress)
+
+    def _catch_up_noting_errors(
+        self, until: int | None, progress: Callable[[int], None] | None = None
+    ) -> int:
+        try:
+            position = self._catch_up(until, progress)
+        except Exception as error:
+            self._failed(error)
+            raise
+        if self.failing:
+            self.failing = False
+            log.warning("the read models apply the log again, at %d", position)
+        return position
+
+    def _failed(self, error: Exception) -> None:
+        """Remember the error; log it with its traceback, unless it is the one already
+        logged (a pass that keeps failing is retried every half second)."""
+        message = f"{type(error).__name__}: {error}"
+        repeated = self.failing and self.last_error is not None and self.last_error.message == message
+        self.failing = True
+        self.last_error = AppliedError(format_instant(datetime.now(UTC)), message)
+        if not repeated:
+            log.error(
+                "the read models cannot apply the log after %d: %s", self.applied, message, exc_info=error
+            )
 
     def _catch_up(self, until: int | None, progress: Callable[[int], None] | None = None) -> int:
         self.applied = self.view.state()[0]
@@ -140,10 +188,14 @@ class ReadModels:
         return Page(grouped, last_seq, last_notification_id)
 
     def _store(self, page: Page) -> bool:
-        """Commit a page with its tracking record; False if another process was first."""
+        """Commit a page with its tracking record; False if another process was first.
+        Pages are read one after another from `applied`, so a page starts there."""
+        tracking = Tracking(self.ledger.name, page.last_notification_id)
         try:
-            self.view.apply(page.rows, Tracking(self.ledger.name, page.last_notification_id), page.last_seq)
+            stored = self.view.apply(page.rows, tracking, page.last_seq, after=self.applied)
         except IntegrityError:
+            stored = False
+        if not stored:
             self.applied = self.view.state()[0]
             return False
         self.applied = page.last_seq
@@ -168,19 +220,23 @@ class ReadModels:
     def ensure(self, position: int, timeout: float = 3.0) -> None:
         """Return once the read models have applied the first `position` events: apply
         them here, or wait for the thread that is applying them, for up to `timeout`
-        seconds; then `ReadModelsBehind`."""
+        seconds; then `ReadModelsBehind`, with the error applying them if one keeps
+        them from it."""
         deadline = time.monotonic() + timeout
+        failed = False
         while self.applied < position:
-            if self._apply_lock.acquire(blocking=False):
+            if not failed and self._apply_lock.acquire(blocking=False):
                 try:
-                    self._catch_up(position)
+                    self._catch_up_noting_errors(position)
+                except Exception:  # noqa: BLE001 - noted and logged; the read is refused below, naming it
+                    failed = True
                 finally:
                     self._apply_lock.release()
                 if self.applied >= position:
                     return
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise ReadModelsBehind(position, self.applied)
+                raise ReadModelsBehind(position, self.applied, self.last_error if self.failing else None)
             with self._progress:
                 self._progress.wait(timeout=min(0.05, remaining))
 
@@ -228,7 +284,7 @@ class ReadModels:
         while not self._stop.is_set():
             try:
                 self.catch_up()
-            except Exception:  # noqa: BLE001 - a failed pass is retried on the next
+            except Exception:  # noqa: BLE001 - noted and logged by catch_up; retried on the next pass
                 self._stop.wait(POLL_SECONDS)
             if self._wake.wait(POLL_SECONDS):
                 # Let a burst of appends gather into one page (a reader that cannot

@@ -1,9 +1,11 @@
 """The read models' store: the library's tracking recorders, extended with the fact tables.
 
 A batch of fact rows and its tracking record commit in one transaction, in the same
-database as the events, so each event is applied exactly once — also when two
-processes race to apply it (the library's single-row tracking refuses to move
-backwards) or the process dies in the middle of a batch.
+database as the events, so each event is applied exactly once — also when the process
+dies in the middle of a batch, and when several processes race to apply the same
+events: a batch commits only if the read models are still at the position it was read
+from (the library's tracking refuses only to move backwards, which lets two batches
+that start at the same position and end at different ones both commit).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from eventsourcing.utils import Environment
 
 from governance.projections import backdated, board_cases, contracts, milestones, projects, risks
 from governance.projections.schema import Row, Table
-from governance.store.postgres import ddl_lock
+from governance.store.postgres import bound_waits, ddl_lock, on_lost_connection
 
 MODULES = (projects, milestones, risks, contracts, board_cases, backdated)
 TABLES: tuple[Table, ...] = tuple(table for module in MODULES for table in module.TABLES)
@@ -72,16 +74,27 @@ class ReadModelView(TrackingRecorder):
 
     _placeholder = "?"
 
-    def apply(self, rows: dict[str, list[Row]], tracking: Tracking, seq: int) -> None:
-        """Store a batch of fact rows and its tracking record, atomically."""
+    def apply(self, rows: dict[str, list[Row]], tracking: Tracking, seq: int, *, after: int) -> bool:
+        """Store a batch of fact rows, read from the log after position `after` up to
+        `seq`, with its tracking record, atomically; False, storing nothing, if the read
+        models are no longer at `after` (another process applied events first)."""
         with self.transaction() as curs:
+            # First, so that a racing batch waits on this row until this one commits
+            # and then finds the position moved.
+            curs.execute(
+                self.sql(
+                    f"UPDATE {{t}}rm_state SET seq = {self._placeholder}"
+                    f" WHERE id = 1 AND seq = {self._placeholder} RETURNING seq"
+                ),
+                (seq, after),
+            )
+            if curs.fetchone() is None:
+                return False
             self._insert_tracking(curs, tracking)
             for table, table_rows in rows.items():
                 if table_rows:
                     self.write_rows(curs, table, table_rows)
-            curs.execute(
-                self.sql("UPDATE {t}rm_state SET seq = " + self._placeholder + " WHERE id = 1"), (seq,)
-            )
+        return True
 
     def state(self) -> tuple[int, int, bool]:
         """(applied seq, layout version, rebuild in progress)."""
@@ -137,6 +150,7 @@ class ReadModelView(TrackingRecorder):
 
     def finish_rebuild(self) -> None:
         with self.transaction() as curs:
+            self._no_statement_timeout(curs)
             for statement in self.index_statements():
                 curs.execute(statement)
             curs.execute(self.sql("UPDATE {t}rm_state SET rebuilding = 0 WHERE id = 1"))
@@ -160,6 +174,9 @@ class ReadModelView(TrackingRecorder):
                     curs.execute(self.sql(f"DROP INDEX IF EXISTS {self._index_prefix}{name}"))
 
     _index_prefix = ""
+
+    def _no_statement_timeout(self, curs: Any) -> None:
+        """Index builds over a whole rebuild take as long as they take."""
 
     def _forget_tracking(self, curs: Any, application_name: str) -> None:
         raise NotImplementedError
@@ -213,6 +230,7 @@ class PostgresReadModelView(ReadModelView, PostgresTrackingRecorder):
     _placeholder = "%s"
 
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
+        bound_waits(datastore)
         super().__init__(datastore, **kwargs)
         schema = self.datastore.schema.replace('"', '""')
         self.prefix = self._index_prefix = f'"{schema}".'
@@ -231,6 +249,7 @@ class PostgresReadModelView(ReadModelView, PostgresTrackingRecorder):
         with self.datastore.transaction(commit=True) as curs:
             yield curs
 
+    @on_lost_connection(retry=True)
     def fetch(self, template: str, params: dict[str, Any]) -> list[Any]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(_NAMED.sub(r"%(\1)s", self.sql(template)), params, prepare=True)
@@ -245,8 +264,15 @@ class PostgresReadModelView(ReadModelView, PostgresTrackingRecorder):
 
     def optimise(self) -> None:
         with self.datastore.get_connection() as conn:  # autocommit: VACUUM runs outside a transaction
-            for table in TABLES:
-                conn.execute(self.sql(f"VACUUM (ANALYZE) {{t}}{table.name}"))
+            conn.execute("SET statement_timeout = 0")
+            try:
+                for table in TABLES:
+                    conn.execute(self.sql(f"VACUUM (ANALYZE) {{t}}{table.name}"))
+            finally:
+                conn.execute("RESET statement_timeout")
+
+    def _no_statement_timeout(self, curs: Any) -> None:
+        curs.execute("SET LOCAL statement_timeout = 0")
 
     def _forget_tracking(self, curs: Any, application_name: str) -> None:
         curs.execute(

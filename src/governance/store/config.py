@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -29,7 +30,9 @@ def database_url() -> str:
 
 
 def store_env(url: str) -> dict[str, str]:
-    """The library's environment for the store at `url`."""
+    """The library's environment for the store at `url`, its waits bounded as the
+    settings say (see also `postgres.bound_waits`)."""
+    config = settings()
     common = {
         "MAPPER_TOPIC": get_topic(PydanticMapper),
         "TRANSCODER_TOPIC": get_topic(OrjsonTranscoder),
@@ -44,7 +47,7 @@ def store_env(url: str) -> dict[str, str]:
         return common | {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": path,
-            "SQLITE_LOCK_TIMEOUT": "30",
+            "SQLITE_LOCK_TIMEOUT": str(config.db_lock_timeout),
             "APPLICATION_RECORDER_TOPIC": get_topic(SQLiteLedgerRecorder),
         }
     parts = urlsplit(url)
@@ -62,7 +65,10 @@ def store_env(url: str) -> dict[str, str]:
             "POSTGRES_USER": unquote(parts.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
             "POSTGRES_SCHEMA": query.get("schema", [""])[0],
-            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_CONNECT_TIMEOUT": str(max(1, math.ceil(config.db_connect_timeout))),
+            "POSTGRES_LOCK_TIMEOUT": str(config.db_lock_timeout),
+            "POSTGRES_POOL_SIZE": str(config.db_pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(config.db_pool_overflow),
             # The library's 5 s would end a batch whose hashing runs between statements.
             "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "60",
             "APPLICATION_RECORDER_TOPIC": get_topic(PostgresLedgerRecorder),
@@ -84,7 +90,7 @@ def prepare_store(env: dict[str, str]) -> None:
         port=env["POSTGRES_PORT"],
         user=env["POSTGRES_USER"],
         password=env["POSTGRES_PASSWORD"],
-        connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "10")),
+        connect_timeout=max(2, int(env.get("POSTGRES_CONNECT_TIMEOUT", "10"))),
         autocommit=True,
     ) as connection:
         connection.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK,))

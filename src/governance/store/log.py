@@ -434,3 +434,7 @@ class LedgerLogRecorder:
 
     def now(self, curs: Any) -> datetime:
         return self.clock() if self.clock is not None else utc_now()
+
+    def store_now(self) -> datetime:
+        """ "Now" on the clock `recorded_at` is read from (this host's, for SQLite)."""
+        return self.clock() if self.clock is not None else utc_now()

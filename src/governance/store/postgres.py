@@ -3,23 +3,33 @@
 An append takes the library's own lock on the stored events table (``EXCLUSIVE`` mode:
 readers go on, writers queue) and, holding it, reads the log's tail, assigns the log
 fields and inserts both rows. `recorded_at` comes from the database server's clock, so
-API processes on hosts with different clocks still write one consistent timeline.
+API processes on hosts with different clocks still write one consistent timeline; reads
+take "now" from the same clock.
+
+Every wait is bounded (`bound_waits`): connecting, waiting for a pooled connection, a
+statement, the append lock. A connection that a server restart broke is replaced at its
+first use, and a read is tried once more on a fresh one; nothing else is retried, so a
+request fails within the bounds and the client decides whether to try again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import math
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from functools import wraps
+from typing import Any, TypeVar
 
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder, PostgresDatastore
-from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
+from psycopg_pool import PoolTimeout
 
+from governance.settings import settings
+from governance.store.faults import Unreachable, connection_lost
 from governance.store.log import IdempotencyRecord, LedgerLogRecorder, PendingEntry, Tail, chain_entries
 
 LEDGER_TABLES = (
@@ -71,6 +81,67 @@ LEDGER_TABLES = (
 
 DDL_LOCK = 0x676F76  # pg_advisory_lock key: one creator of tables at a time
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def bound_waits(datastore: PostgresDatastore) -> None:
+    """Bound every wait on the database, as the settings say, before the pool opens:
+    connecting (the driver's own timeout, which the library leaves unset), waiting for a
+    pooled connection, each statement, and reconnecting after an outage (the pool's
+    back-off would otherwise grow to minutes, and the first request after the database
+    returns would wait for it). Failed connection attempts are remembered, so that a
+    request that found no connection can say the database is out of reach."""
+    config = settings()
+    pool = datastore.pool
+    pool.timeout = config.db_connect_timeout
+    pool.reconnect_timeout = max(2.0, 2 * config.db_connect_timeout)
+    kwargs = pool.kwargs if isinstance(pool.kwargs, dict) else {}
+    kwargs["connect_timeout"] = max(2, math.ceil(config.db_connect_timeout))
+    kwargs["options"] = f"-c statement_timeout={math.ceil(config.db_statement_timeout * 1000)}"
+    datastore.connect_failure = None  # type: ignore[attr-defined]
+    connect = pool._connect
+
+    def remembering_failures(timeout: float | None = None) -> Any:
+        try:
+            connection = connect(timeout)
+        except Exception as error:
+            datastore.connect_failure = str(error)  # type: ignore[attr-defined]
+            raise
+        datastore.connect_failure = None  # type: ignore[attr-defined]
+        return connection
+
+    pool._connect = remembering_failures  # type: ignore[method-assign]
+
+
+def on_lost_connection(*, retry: bool) -> Callable[[F], F]:
+    """Run a recorder method; when its connection was broken (the server restarted),
+    check every idle pooled connection so the broken ones are replaced, and with
+    `retry` (reads only: a write whose commit was lost must not run twice) run it once
+    more. A pool that found no connection while connecting fails says so."""
+
+    def decorate(method: F) -> F:
+        @wraps(method)
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            for attempt in (1, 2):
+                try:
+                    return method(self, *args, **kwargs)
+                except (InterfaceError, OperationalError) as error:
+                    failure = getattr(self.datastore, "connect_failure", None)
+                    if failure is not None and isinstance(error.__cause__, PoolTimeout):
+                        raise OperationalError(f"the database cannot be reached: {failure}") from Unreachable(
+                            failure
+                        )
+                    if attempt == 2 or not connection_lost(error):
+                        raise
+                    self.datastore.pool.check()
+                    if not retry:
+                        raise
+            raise AssertionError("unreachable")
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
 
 @contextmanager
 def ddl_lock(datastore: PostgresDatastore) -> Iterator[None]:
@@ -84,6 +155,7 @@ def ddl_lock(datastore: PostgresDatastore) -> Iterator[None]:
 
 class PostgresLedgerRecorder(LedgerLogRecorder, PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
+        bound_waits(datastore)
         super().__init__(datastore, events_table_name=events_table_name)
         schema = Identifier(self.datastore.schema)
         for statement in LEDGER_TABLES:
@@ -107,17 +179,20 @@ class PostgresLedgerRecorder(LedgerLogRecorder, PostgresApplicationRecorder):
             event_key="notification_id",
         )
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    @on_lost_connection(retry=True)
     def _fetch(self, statement: str, params: Sequence[Any]) -> list[Any]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(statement, params, prepare=True)  # type: ignore[call-overload]
+            curs.execute(statement, params, prepare=True)
             return curs.fetchall()
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    @on_lost_connection(retry=False)
     def _modify(self, statement: str, params: Sequence[Any]) -> int:
         with self.datastore.transaction(commit=True) as curs:
-            curs.execute(statement, params)  # type: ignore[call-overload]
+            curs.execute(statement, params)
             return int(curs.rowcount)
+
+    # The library's own reads retry ten times, each waiting for a connection; bounded here.
+    select_events = on_lost_connection(retry=True)(PostgresApplicationRecorder.select_events.__wrapped__)
 
     def _subject_list(self) -> str:
         return "unnest(%s::text[]) AS s(subject)"
@@ -132,6 +207,13 @@ class PostgresLedgerRecorder(LedgerLogRecorder, PostgresApplicationRecorder):
         row = curs.fetchone()
         assert row is not None
         moment: datetime = row["now"]
+        return moment
+
+    def store_now(self) -> datetime:
+        """The database server's clock: the one `recorded_at` is read from."""
+        if self.clock is not None:
+            return self.clock()
+        moment: datetime = self._fetch("SELECT clock_timestamp() AS now", ())[0]["now"]
         return moment
 
     def _tail_and_now(self, curs: Any) -> tuple[Tail, datetime]:
@@ -155,7 +237,7 @@ class PostgresLedgerRecorder(LedgerLogRecorder, PostgresApplicationRecorder):
             self._lock_table(curs)
             yield curs
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    @on_lost_connection(retry=False)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         with self.write_transaction() as curs:
             return self._append(curs, stored_events, **kwargs)

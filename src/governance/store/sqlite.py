@@ -2,19 +2,27 @@
 
 Appends take SQLite's write lock up front (``BEGIN IMMEDIATE``): reading the log's tail
 and then inserting inside a deferred transaction fails when another process writes in
-between.
+between. A process's writers queue for that lock one at a time, before they take a
+connection from the pool, so that reads go on while another process holds the lock.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import orjson
 from eventsourcing.persistence import OperationalError, StoredEvent
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteConnection, SQLiteCursor, SQLiteTransaction
+from eventsourcing.sqlite import (
+    SQLiteApplicationRecorder,
+    SQLiteConnection,
+    SQLiteCursor,
+    SQLiteDatastore,
+    SQLiteTransaction,
+)
 
 from governance.store.log import IdempotencyRecord, LedgerLogRecorder, PendingEntry, chain_entries
 
@@ -76,6 +84,13 @@ class ImmediateTransaction(SQLiteTransaction):
 
 
 class SQLiteLedgerRecorder(LedgerLogRecorder, SQLiteApplicationRecorder):
+    def __init__(self, datastore: SQLiteDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self._writer = threading.Lock()
+        self.lock_timeout = float(datastore.pool.lock_timeout or 5)
+        """Seconds a write waits for this process's other writers, and then as long
+        again for SQLite's lock, before it gives up (a 503)."""
+
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *LEDGER_TABLES]
 
@@ -107,11 +122,22 @@ class SQLiteLedgerRecorder(LedgerLogRecorder, SQLiteApplicationRecorder):
 
     @contextmanager
     def write_transaction(self) -> Iterator[SQLiteCursor]:
-        """A transaction holding SQLite's write lock from its first statement."""
-        with self.datastore.get_connection(commit=True) as conn:
-            assert isinstance(conn, SQLiteConnection)
-            with ImmediateTransaction(conn, commit=True) as curs, curs:
-                yield curs
+        """A transaction holding SQLite's write lock from its first statement.
+
+        The pool serves requests for connections in order, one at a time, and a writer
+        waiting in it for the pool's single writer connection would hold up every
+        reader behind it; so writers wait here first, holding nothing."""
+        if not self._writer.acquire(timeout=self.lock_timeout):
+            raise OperationalError(
+                f"another write of this process held the write lock for {self.lock_timeout:g} s"
+            )
+        try:
+            with self.datastore.get_connection(commit=True) as conn:
+                assert isinstance(conn, SQLiteConnection)
+                with ImmediateTransaction(conn, commit=True) as curs, curs:
+                    yield curs
+        finally:
+            self._writer.release()
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         with self.write_transaction() as curs:
