@@ -25,7 +25,7 @@ from api.pages.sessions import PageForbidden, PageSession, Session
 from governance.projections.reads import position_at
 from governance.projections.runner import ReadModels
 from governance.registers.export import workbook_chunks
-from governance.registers.importing import FileFormat, ImportAnswer, LogMoved, import_register, read_register
+from governance.registers.importing import FileFormat, ImportAnswer, LogMoved, import_file
 from governance.registers.reading import ZIP_MAGIC
 from governance.registers.refusal import RegisterRefused
 from governance.registers.sheets import REGISTER_KINDS, XLSX_MEDIA_TYPE, RegisterKind
@@ -159,11 +159,11 @@ def _plan(
     expected_position: int | None = None,
     actor: str | None = None,
 ) -> ImportAnswer:
-    register = read_register(kind, file_format, io.BytesIO(content))
-    return import_register(
+    return import_file(
         models,
         kind,
-        register,
+        file_format,
+        io.BytesIO(content),
         effective_on=day,
         dry_run=dry_run,
         expected_position=expected_position,

@@ -9,7 +9,8 @@ import tempfile
 from collections.abc import Iterator
 from datetime import date
 from enum import Enum
-from typing import IO, Annotated, Any
+from functools import partial
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response, StreamingResponse
@@ -24,13 +25,12 @@ from api.reading import At, ModelsDep, single_valued
 from api.responses import OrjsonResponse, ProblemResponse, field_error, problem
 from api.writes import IDEMPOTENCY_KEY_PATTERN
 from governance.projections.reads import position_at
+from governance.registers import importing
 from governance.registers.export import csv_chunks, register_rows, workbook_chunks
 from governance.registers.importing import (
     FileFormat,
     LogMoved,
     RegisterIdempotency,
-    import_register,
-    read_register,
 )
 from governance.registers.refusal import RegisterRefused
 from governance.registers.sheets import (
@@ -228,16 +228,18 @@ async def import_file(
             idempotency = RegisterIdempotency(user.name, idempotency_key, digest.hexdigest())
         try:
             answer = await run_in_threadpool(
-                _import,
-                models,
-                register,
-                file_format,
-                body,
-                day,
-                dry_run,
-                expected_position,
-                user.name,
-                idempotency,
+                partial(
+                    importing.import_file,
+                    models,
+                    register,
+                    file_format,
+                    body,
+                    effective_on=day,
+                    dry_run=dry_run,
+                    expected_position=expected_position,
+                    actor=user.name,
+                    idempotency=idempotency,
+                )
             )
         except RegisterRefused as refusal:
             return refused(refusal)
@@ -247,30 +249,6 @@ async def import_file(
             )
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
     return OrjsonResponse(answer.as_dict(), headers=headers)
-
-
-def _import(
-    models: Any,
-    kind: RegisterKind,
-    file_format: FileFormat,
-    body: IO[bytes],
-    day: date,
-    dry_run: bool,
-    expected_position: int | None,
-    actor: str,
-    idempotency: RegisterIdempotency | None,
-) -> Any:
-    register = read_register(kind, file_format, body)
-    return import_register(
-        models,
-        kind,
-        register,
-        effective_on=day,
-        dry_run=dry_run,
-        expected_position=expected_position,
-        actor=actor,
-        idempotency=idempotency,
-    )
 
 
 def refused(refusal: RegisterRefused) -> ProblemResponse:

@@ -240,6 +240,31 @@ def import_register(
     raise ConcurrentAppend("other writers kept moving the log while the register was planned; retry")
 
 
+def import_file(
+    models: Any,
+    kind: RegisterKind,
+    file_format: FileFormat,
+    stream: IO[bytes],
+    *,
+    effective_on: date,
+    dry_run: bool,
+    expected_position: int | None = None,
+    actor: str | None = None,
+    idempotency: RegisterIdempotency | None = None,
+) -> ImportAnswer:
+    """Read a register file and import it (see `import_register`)."""
+    return import_register(
+        models,
+        kind,
+        read_register(kind, file_format, stream),
+        effective_on=effective_on,
+        dry_run=dry_run,
+        expected_position=expected_position,
+        actor=actor,
+        idempotency=idempotency,
+    )
+
+
 def _plan(models: Any, kind: RegisterKind, register: Register, day: date, position: int) -> Plan:
     models.ensure(position)
     return plan_register(ledger_view(models, kind, as_of=day, position=position), register, day)
