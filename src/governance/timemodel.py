@@ -31,6 +31,15 @@ class TimeFormatError(ValueError):
     """A date, instant or tertial that is not written as the contract says."""
 
 
+class InstantOutOfRange(TimeFormatError):
+    """A well-written instant that falls outside the calendar once in UTC (year 1 at
+    midnight with a positive offset, year 9999 at its end with a negative one)."""
+
+    def __init__(self, message: str, *, after: bool) -> None:
+        super().__init__(message)
+        self.after = after
+
+
 def parse_day(text: str) -> date:
     """A calendar day written `YYYY-MM-DD`, nothing else."""
     if isinstance(text, str) and len(text) == 10 and text[4] == "-" and text[7] == "-" and text.isascii():
@@ -76,9 +85,12 @@ def parse_instant(text: str, *, exact: bool = False) -> datetime:
                 raise ValueError("offset out of range")
             tz = timezone(timedelta(minutes=sign * (hours * 60 + minutes)))
         moment = datetime(year, month, day, hour, minute, second, microsecond, tzinfo=tz)
-        return moment.astimezone(UTC)
-    except (ValueError, OverflowError) as error:
+    except ValueError as error:
         raise TimeFormatError(f"is not a valid instant ({error})") from None
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise InstantOutOfRange("lies outside the years 1 to 9999 in UTC", after=year > 1) from None
 
 
 def format_instant(moment: datetime) -> str:
@@ -120,7 +132,11 @@ def parse_known_at(text: str | None, now: datetime) -> datetime:
     if _DAY.match(text):
         moment = end_of_oslo_day(parse_day(text))
     else:
-        moment = parse_instant(text)
+        try:
+            moment = parse_instant(text)
+        except InstantOutOfRange as error:
+            # Beyond the calendar's end is in the future; before its start, before every event.
+            return now if error.after else datetime.min.replace(tzinfo=UTC)
     return min(moment, now)
 
 

@@ -298,6 +298,19 @@ def test_a_picker_time_is_read_as_oslo_time(demo: Ledger, browser: TestClient) -
     assert "15.09.2025 kl.\xa012:00" in summer.text
 
 
+@pytest.mark.parametrize("name", ["known_at", "compare_to"])
+def test_a_picker_time_before_the_first_hour_of_the_calendar_reads_as_before_every_event(
+    demo: Ledger, browser: TestClient, name: str
+) -> None:
+    sign_in(browser, token_for(demo))
+
+    response = browser.get("/ui/tertials/2025-T2", params={name: "0001-01-01T00:00"})
+
+    assert response.status_code == 200
+    if name == "known_at":
+        assert BeautifulSoup(response.text, "html.parser").select_one("#filing")["data-position"] == "0"
+
+
 def test_a_bad_picker_value_is_answered_in_words(demo: Ledger, browser: TestClient) -> None:
     sign_in(browser, token_for(demo))
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from datetime import date
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -142,3 +144,29 @@ def test_a_refused_file_is_shown_with_its_sheet_row_and_column(demo: Ledger, bro
 
     assert response.status_code == 422
     assert "Ark Risikoer, rad 5, kolonne S: 7 er utenfor 1–5" in visible_text(response.text)
+
+
+def test_the_plan_and_its_warnings_speak_norwegian_with_days_written_as_people_write_them(
+    demo: Ledger, browser: TestClient
+) -> None:
+    client = signed_in(browser, demo)
+    form = client.get("/ui/registers/import")
+
+    def edit(book: Any) -> None:
+        set_cell(book, "Milepæler", ("KAK", "DL2"), "Prognose", date(2027, 4, 1))
+        sheet = book["Milepæler"]
+        sheet.delete_rows(next(row[0].row for row in sheet.iter_rows(min_row=2) if row[1].value == "DL1"))
+
+    body = edited(client.get("/ui/registers/milestones.xlsx").content, edit)
+    shown = client.post(
+        "/ui/registers/import",
+        data={"csrf": csrf_of(form.text), "kind": "milestones", "effective_on": "2026-01-15"},
+        files={"file": ("milepaelsplan.xlsx", body, XLSX)},
+    )
+
+    assert shown.status_code == 200
+    text = visible_text(shown.text)
+    assert "01.04.2027" in text and "milepæl KAK/DL1" in text
+    assert re.search(r"\d{4}-\d{2}-\d{2}", text) is None
+    assert "milestone:" not in text
+    assert english_enum_values_in(text) == []

@@ -318,6 +318,10 @@ def test_a_missing_or_duplicated_column_is_named(
     duplicated = refused(client, demo, secretariat, edited(export(client, secretariat), twice_s))
 
     assert (missing["sheet"], missing["row"], missing["column"]) == ("Risikoer", 1, "K")
+    assert (
+        "rad 1 har overskriftene Nr, Tittel, Beskrivelse, Organisasjon, Prosjekt, Eier, S, Status"
+        in (missing["reason"])
+    )
     assert (duplicated["row"], duplicated["column"]) == (1, "S") and "to ganger" in duplicated["reason"]
 
 
@@ -488,3 +492,14 @@ def test_a_csv_file_that_cannot_be_read_is_refused(
     problem = refused(client, demo, secretariat, body, media="text/csv")
 
     assert problem["sheet"] == "Risikoer" and problem["row"] == row and words in problem["reason"]
+
+
+@pytest.mark.parametrize("spelling", ["yes", "1", "True"])
+def test_dry_run_is_the_word_true_or_false(
+    client: TestClient, demo: Ledger, secretariat: dict[str, str], spelling: str
+) -> None:
+    position = demo.position()
+    response = post(client, secretariat, export(client, secretariat), dry_run=spelling)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "dry_run"
+    assert demo.position() == position

@@ -304,3 +304,9 @@ def test_fold_as_of_includes_events_of_that_day_and_none_after():
 def test_fold_before_the_first_event_or_of_nothing_is_none():
     assert fold([Event(date(2025, 1, 1), 1)], collect, as_of=date(2024, 12, 31)) is None
     assert fold([], collect) is None
+
+
+def test_a_known_at_beyond_the_calendar_in_utc_is_now_and_one_before_it_is_before_everything() -> None:
+    now = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
+    assert parse_known_at("9999-12-31T23:59:59-01:00", now) == now
+    assert parse_known_at("0001-01-01T00:00:00+01:00", now) == datetime.min.replace(tzinfo=UTC)

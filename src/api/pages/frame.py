@@ -62,9 +62,12 @@ def read_instant(name: str, text: str | None, now: datetime) -> datetime:
         try:
             year, month, day, hour, minute, second = (int(part or 0) for part in match.groups())
             local = datetime(year, month, day, hour, minute, second, tzinfo=OSLO)
+            return min(local.astimezone(now.tzinfo), now)
         except ValueError as error:
             raise BadPageParameter(name, f"er ikke et gyldig tidspunkt ({error})") from None
-        return min(local.astimezone(now.tzinfo), now)
+        except OverflowError:
+            # Before the first hour of year 1 in UTC: before every event.
+            return datetime.min.replace(tzinfo=now.tzinfo)
     try:
         return parse_known_at(text, now)
     except TimeFormatError:

@@ -29,7 +29,7 @@ from governance.registers.importing import FileFormat, ImportAnswer, LogMoved, i
 from governance.registers.reading import ZIP_MAGIC
 from governance.registers.refusal import RegisterRefused
 from governance.registers.sheets import REGISTER_KINDS, XLSX_MEDIA_TYPE, RegisterKind
-from governance.reports import labels
+from governance.reports import formatting, labels
 from governance.timemodel import TimeFormatError, parse_day
 
 router = APIRouter(include_in_schema=False)
@@ -171,6 +171,13 @@ def _plan(
     )
 
 
+def _value(name: str, value: Any) -> Any:
+    """A planned event's field in words: enumerated values in Norwegian, days `15.09.2025`."""
+    if name.endswith("_on") and isinstance(value, str):
+        return formatting.day(value)
+    return labels.field_value_label(name, value) or value
+
+
 def _shown(answer: ImportAnswer) -> dict[str, Any]:
     """The plan and warnings as the page's tables show them, in words."""
     return {
@@ -187,8 +194,7 @@ def _shown(answer: ImportAnswer) -> dict[str, Any]:
                 "type_word": labels.label(event.type, "event_type"),
                 "effective_on": event.effective_on,
                 "fields": [
-                    (labels.FIELDS.get(name, name), labels.field_value_label(name, value) or value)
-                    for name, value in event.data.items()
+                    (labels.FIELDS.get(name, name), _value(name, value)) for name, value in event.data.items()
                 ],
             }
             for event in answer.plan

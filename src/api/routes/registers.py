@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import date
 from enum import Enum
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response, StreamingResponse
@@ -199,7 +199,9 @@ async def import_file(
         str | None,
         Query(description="The day the register's changes take effect (YYYY-MM-DD; default today)"),
     ] = None,
-    dry_run: Annotated[bool, Query(description="Plan only: store nothing")] = False,
+    dry_run: Annotated[
+        Literal["true", "false"], Query(description="`true`: plan only, store nothing")
+    ] = "false",
     expected_position: Annotated[
         int | None, Query(ge=0, description="Store only if the log is still at this position (a dry run's)")
     ] = None,
@@ -235,7 +237,7 @@ async def import_file(
                     file_format,
                     body,
                     effective_on=day,
-                    dry_run=dry_run,
+                    dry_run=dry_run == "true",
                     expected_position=expected_position,
                     actor=user.name,
                     idempotency=idempotency,

@@ -18,6 +18,7 @@ from governance.registers.cells import same_text, shown
 from governance.registers.refusal import RegisterRefused
 from governance.registers.rows import MilestoneRow, MitigationRow, RiskRow
 from governance.registers.sheets import MILESTONES, MITIGATIONS, RISKS, WORD_OF_MILESTONE_KIND, Sheet
+from governance.reports.labels import SUBJECT_KINDS
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,12 @@ def _quoted(value: Any) -> str:
     return "–" if value is None else f"«{shown(value)}»"
 
 
+def _named(subject: SubjectKey | str) -> str:
+    """A subject as a Norwegian message names it: `milepæl KAK/DM1`."""
+    key = subject if isinstance(subject, SubjectKey) else SubjectKey.parse(subject)
+    return f"{SUBJECT_KINDS[key.kind]} {key.key}"
+
+
 class Planner:
     """Plans one register file against one view of the ledger."""
 
@@ -237,7 +244,7 @@ class Planner:
         day = self.day.strftime("%d.%m.%Y")
         self._warn(
             sheet, row, str(subject), None,
-            f"{subject} har hendelser som gjelder etter {day}; ingenting er planlagt for den"
+            f"{_named(subject)} har hendelser som gjelder etter {day}; ingenting er planlagt for den"
             " (importer registeret med dagen det ble eksportert for)",
             f"{subject} has events effective after {self.day.isoformat()}; nothing is planned for it"
             " (import a register at the day it was exported for)",
@@ -251,7 +258,7 @@ class Planner:
                 subject = str(keys.risk(key))
                 self._warn(
                     RISKS, None, subject, None,
-                    f"{subject} står i loggen, men har ingen rad i arket {RISKS.name}; den er uendret",
+                    f"{_named(subject)} står i loggen, men har ingen rad i arket {RISKS.name}; den er uendret",
                     f"{subject} is in the ledger but has no row in the sheet {RISKS.name}; it is unchanged",
                 )  # fmt: skip
         if register.mitigations is not None:
@@ -273,7 +280,8 @@ class Planner:
                 subject = str(keys.SubjectKey("milestone", key))
                 self._warn(
                     MILESTONES, None, subject, None,
-                    f"{subject} står i loggen, men har ingen rad i arket {MILESTONES.name}; den er uendret",
+                    f"{_named(subject)} står i loggen, men har ingen rad i arket {MILESTONES.name};"
+                    " den er uendret",
                     f"{subject} is in the ledger but has no row in the sheet {MILESTONES.name}; it is"
                     " unchanged",
                 )  # fmt: skip

@@ -69,11 +69,16 @@ def columns_of(sheet: Sheet, header: Sequence[Any]) -> dict[str, int]:
                 type_="column_duplicated",
             )
         found[name] = index
+    present = (
+        ", ".join(_folded(value) for value in header if isinstance(value, str) and value.strip()) or "ingen"
+    )
     for name in sheet.headers:
         if name not in found:
             raise RegisterRefused(
-                f"kolonnen {name} mangler (overskriftene står i rad 1: {', '.join(sheet.headers)})",
-                f"the column {name} is missing (the headers are in row 1: {', '.join(sheet.headers)})",
+                f"kolonnen {name} mangler (rad 1 har overskriftene {present}; arket skal ha"
+                f" {', '.join(sheet.headers)})",
+                f"the column {name} is missing (row 1 holds the headers {present}; the sheet needs"
+                f" {', '.join(sheet.headers)})",
                 sheet=sheet.name,
                 row=1,
                 column=name,
