@@ -83,10 +83,14 @@ def listed(
     """A page of the list (or, for `Accept: text/csv`, all of it as CSV)."""
     query = ListQuery(kind, {name: value for name, value in filters.items() if value is not None}, q)
     after = None
-    if cursor is not None:
+    if cursor is not None and not wants_csv(request):
         try:
             pinned = Cursor.decode(cursor)
-            pinned.check(query)
+            if query.filters or query.q:
+                pinned.check(query)
+            else:
+                query = ListQuery(kind, pinned.query.filters, pinned.query.q)
+                pinned.check(query)
             if "as_of" in request.query_params and pinned.as_of != at.as_of:
                 raise BadCursor("was given with another as_of than the first page")
             if pinned.position > models.ledger.position():

@@ -194,10 +194,12 @@ def read_audit(
         late=None if late is None else late == "true",
     )
     after = 0
-    if cursor is not None:
+    if cursor is not None and not wants_csv(request):
         try:
             pinned = AuditCursor.decode(cursor)
-            if pinned.filter != audit_filter:
+            if audit_filter == AuditFilter():
+                audit_filter = pinned.filter
+            elif pinned.filter != audit_filter:
                 raise BadCursor("was given with other filters than the first page; start again without it")
             if pinned.position > models.ledger.position():
                 raise BadCursor("is not a cursor this ledger gave")
