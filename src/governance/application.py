@@ -50,6 +50,7 @@ from governance.store.log import (
     chain_entries,
 )
 from governance.store.postgres import PostgresLedgerRecorder
+from governance.store.serialisation import PydanticMapper
 from governance.timemodel import TimeFormatError, format_instant, oslo_day, parse_day
 
 APPEND_ATTEMPTS = 8
@@ -95,10 +96,12 @@ class BatchError(LedgerError):
         self.cause = cause
 
 
-class Ledger(Application):
+class Ledger(Application[UUID]):
     """The governance ledger on one store (SQLite file or PostgreSQL database)."""
 
     name = "Governance"
+    mapper: PydanticMapper
+    """The store's environment always names `PydanticMapper` (`store_env`)."""
     write_wait = 5.0
     """Seconds an append waits while an exclusive batch (an import) holds the log before
     it gives up with the store's `OperationalError` (the API's 503)."""
@@ -133,7 +136,7 @@ class Ledger(Application):
             listener()
 
     @property
-    def log(self) -> LedgerLogRecorder:
+    def log(self) -> LedgerLogRecorder:  # type: ignore[override]  # replaces the library's deprecated alias of notification_log
         """The store's recorder, with the ledger log's reads."""
         return cast(LedgerLogRecorder, self.recorder)
 
@@ -204,7 +207,7 @@ class Ledger(Application):
         batch that stores nothing remembers nothing).
         """
         recorder = self.log
-        with self._exclusive, recorder.write_transaction() as curs:  # type: ignore[attr-defined]
+        with self._exclusive, recorder.write_transaction() as curs:
             if isinstance(recorder, PostgresLedgerRecorder):
                 # While the batch is checked, this transaction waits on other
                 # connections' reads: longer than the store lets a transaction sit idle.
@@ -240,7 +243,7 @@ class Ledger(Application):
             if batch.entries:
                 stored = [self.mapper.to_stored_event(event) for event in batch.events]
                 try:
-                    recorder._append(curs, stored, log_entries=batch.entries, idempotency=idempotency)  # type: ignore[attr-defined]
+                    recorder._append(curs, stored, log_entries=batch.entries, idempotency=idempotency)
                 except LedgerError as error:
                     raise BatchError(getattr(error, "index", len(batch.entries) - 1), error) from error
         self._notify([])
@@ -277,7 +280,7 @@ class Ledger(Application):
     ) -> Iterator[dict[str, Any]]:
         """Events in log order as §7 envelopes: those with `after < seq <= until`, of
         `subject` and effective on or before `effective_until` when given."""
-        decode = self.mapper.decode_state  # type: ignore[attr-defined]
+        decode = self.mapper.decode_state
         rows = self.log.log_rows(
             after=after,
             until=until,
@@ -365,7 +368,9 @@ class Batch:
                     raise SubjectNotFound(str(keys.project(subject.parts[0])))
                 aggregate = AGGREGATES[subject.kind].create(subject.id, event_class, **fields)
                 self.aggregates[subject.id] = aggregate
-                event: Aggregate.Event = aggregate.pending_events[-1]  # type: ignore[assignment]
+                created = aggregate.pending_events[-1]
+                assert isinstance(created, Aggregate.Event)
+                event = created
             else:
                 if aggregate is None:
                     raise SubjectNotFound(str(subject))

@@ -66,7 +66,7 @@ class BoardCase(Aggregate):
         meeting_on: Day
         refs: list[SubjectRef]
 
-        def evolve(self, _: None) -> BoardCaseState:
+        def evolve(self, _: object) -> BoardCaseState:
             if keys.board_case(self.body, self.case_no).id != self.originator_id:
                 raise LifecycleViolation("", "body and case_no must match the subject key")
             return BoardCaseState(

@@ -91,7 +91,7 @@ class Contract(Aggregate):
         value: Amount | None = None
         project: Key | None = None
 
-        def evolve(self, _: None) -> ContractState:
+        def evolve(self, _: object) -> ContractState:
             return ContractState(
                 created_on=self.effective_on,
                 title=self.title,

@@ -82,7 +82,7 @@ class Milestone(Aggregate):
         kind: MilestoneKind
         baseline_on: Day
 
-        def evolve(self, _: None) -> MilestoneState:
+        def evolve(self, _: object) -> MilestoneState:
             return MilestoneState(
                 created_on=self.effective_on, name=self.name, kind=self.kind, baseline_on=self.baseline_on
             )

@@ -85,7 +85,7 @@ class Project(Aggregate):
         owner: Text
         purpose: Text | None = None
 
-        def evolve(self, _: None) -> ProjectState:
+        def evolve(self, _: object) -> ProjectState:
             return ProjectState(
                 created_on=self.effective_on,
                 name=self.name,

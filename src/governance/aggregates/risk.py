@@ -105,7 +105,7 @@ class Risk(Aggregate):
         probability: Score
         consequence: Score
 
-        def evolve(self, _: None) -> RiskState:
+        def evolve(self, _: object) -> RiskState:
             return RiskState(
                 created_on=self.effective_on,
                 title=self.title,
