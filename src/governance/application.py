@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from governance import keys
 from governance.aggregates import Contract
+from governance.answers import AnsweringState
 from governance.base import LIBRARY_FIELDS, Aggregate, Created
 from governance.context import current_actor
 from governance.errors import (
@@ -315,10 +316,10 @@ class Ledger(Application[UUID]):
         aggregate = self.aggregate(subject)
         if aggregate is None:
             return None
-        state = aggregate.state(as_of=as_of, version=version)
+        state: AnsweringState | None = aggregate.state(as_of=as_of, version=version)
         if state is None:
             return None
-        return {"key": subject.key, "version": version, **state.answer(as_of)}
+        return state.answer(as_of, key=subject.key, version=version).model_dump()
 
     def history(self, subject: SubjectKey, *, known_at: datetime | None = None) -> list[dict[str, Any]]:
         position = None if known_at is None else self.position(known_at)

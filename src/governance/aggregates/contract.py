@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, ClassVar
+from typing import ClassVar
 
+from governance.answers import AmendmentAnswer, ContractAnswer
 from governance.base import Aggregate, Created
 from governance.errors import LifecycleViolation
 from governance.values import AmendmentKind, Amount, Day, Key, MilestoneRef, PositiveInt, SignedAmount, Text
@@ -21,16 +22,16 @@ class Amendment:
     affected_milestones: list[str]
     effective_on: date
 
-    def answer(self) -> dict[str, Any]:
-        return {
-            "amendment_no": self.amendment_no,
-            "kind": self.kind,
-            "title": self.title,
-            "summary": self.summary,
-            "value_change": self.value_change,
-            "affected_milestones": list(self.affected_milestones),
-            "effective_on": self.effective_on,
-        }
+    def answer(self) -> AmendmentAnswer:
+        return AmendmentAnswer(
+            amendment_no=self.amendment_no,
+            kind=self.kind,
+            title=self.title,
+            summary=self.summary,
+            value_change=self.value_change,
+            affected_milestones=list(self.affected_milestones),
+            effective_on=self.effective_on,
+        )
 
 
 @dataclass
@@ -46,19 +47,21 @@ class ContractState:
     dispute_open: bool = False
     terminated_on: date | None = None
 
-    def answer(self, as_of: date) -> dict[str, Any]:
-        return {
-            "created_on": self.created_on,
-            "title": self.title,
-            "supplier": self.supplier,
-            "customer": self.customer,
-            "signed_on": self.signed_on,
-            "value": self.value,
-            "project": self.project,
-            "amendments": [amendment.answer() for amendment in self.amendments.values()],
-            "dispute_open": self.dispute_open,
-            "terminated": self.terminated_on is not None,
-        }
+    def answer(self, as_of: date, *, key: str, version: int) -> ContractAnswer:
+        return ContractAnswer(
+            key=key,
+            version=version,
+            created_on=self.created_on,
+            title=self.title,
+            supplier=self.supplier,
+            customer=self.customer,
+            signed_on=self.signed_on,
+            value=self.value,
+            project=self.project,
+            amendments=[amendment.answer() for amendment in self.amendments.values()],
+            dispute_open=self.dispute_open,
+            terminated=self.terminated_on is not None,
+        )
 
 
 def check_contract_is_not_terminated(contract: ContractState, event: Contract.Event) -> None:
