@@ -41,6 +41,7 @@ from governance.errors import (
 from governance.events import AGGREGATES, EVENT_TYPES, KIND_OF_TYPE
 from governance.keys import SubjectKey
 from governance.references import Reference, references
+from governance.settings import settings
 from governance.store.config import database_url, prepare_store, store_env
 from governance.store.log import (
     IdempotencyRecord,
@@ -103,9 +104,6 @@ class Ledger(Application[UUID]):
     name = "Governance"
     mapper: PydanticMapper
     """The store's environment always names `PydanticMapper` (`store_env`)."""
-    write_wait = 5.0
-    """Seconds an append waits while an exclusive batch (an import) holds the log before
-    it gives up with the store's `OperationalError` (the API's 503)."""
 
     def __init__(
         self,
@@ -119,6 +117,9 @@ class Ledger(Application[UUID]):
         prepare_store(library_env)
         super().__init__(library_env)
         self.url = url
+        self.write_wait = settings().import_wait
+        """Seconds an append waits while an exclusive batch (an import) holds the log
+        before it gives up with the store's `OperationalError` (the API's 503)."""
         if clock is not None:
             self.log.clock = clock
         self.clock: Callable[[], datetime] = clock or self.log.store_now
