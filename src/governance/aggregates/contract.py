@@ -13,28 +13,6 @@ from governance.values import AmendmentKind, Amount, Day, Key, MilestoneRef, Pos
 
 
 @dataclass
-class Amendment:
-    amendment_no: int
-    kind: str
-    title: str
-    summary: str
-    value_change: int | None
-    affected_milestones: list[str]
-    effective_on: date
-
-    def answer(self) -> AmendmentAnswer:
-        return AmendmentAnswer(
-            amendment_no=self.amendment_no,
-            kind=self.kind,
-            title=self.title,
-            summary=self.summary,
-            value_change=self.value_change,
-            affected_milestones=list(self.affected_milestones),
-            effective_on=self.effective_on,
-        )
-
-
-@dataclass
 class ContractState:
     created_on: date
     title: str
@@ -43,7 +21,8 @@ class ContractState:
     signed_on: date
     value: int | None
     project: str | None
-    amendments: dict[int, Amendment] = field(default_factory=dict)
+    amendments: dict[int, AmendmentAnswer] = field(default_factory=dict)
+    """Each amendment as the answer shows it (nothing changes an amendment once made)."""
     dispute_open: bool = False
     terminated_on: date | None = None
 
@@ -58,7 +37,7 @@ class ContractState:
             signed_on=self.signed_on,
             value=self.value,
             project=self.project,
-            amendments=[amendment.answer() for amendment in self.amendments.values()],
+            amendments=list(self.amendments.values()),
             dispute_open=self.dispute_open,
             terminated=self.terminated_on is not None,
         )
@@ -119,7 +98,7 @@ class Contract(Aggregate):
                 raise LifecycleViolation(
                     "", f"amendment {self.amendment_no} is already used on this contract"
                 )
-            contract.amendments[self.amendment_no] = Amendment(
+            contract.amendments[self.amendment_no] = AmendmentAnswer(
                 amendment_no=self.amendment_no,
                 kind=self.kind,
                 title=self.title,
