@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     db_pool_overflow: int = Field(
         default=10, ge=0, description="PostgreSQL: connections a pool may open beyond db_pool_size under load"
     )
+    forwarded_allow_ips: str = Field(
+        default="",
+        description=(
+            "Comma-separated addresses of proxies whose X-Forwarded-For/-Proto headers are trusted"
+            " (empty: none; '*': any). Over https behind such a proxy the session cookie is Secure."
+        ),
+    )
     db_idle_in_transaction_timeout: int = Field(
         default=60,
         ge=1,
@@ -63,13 +70,6 @@ class Settings(BaseSettings):
         default=20_000,
         ge=1,
         description="Subjects each process keeps loaded in memory to check commands against (least recently used go)",
-    )
-    forwarded_allow_ips: str = Field(
-        default="",
-        description=(
-            "Comma-separated addresses of proxies whose X-Forwarded-For/-Proto headers are trusted"
-            " (empty: none; '*': any). Over https behind such a proxy the session cookie is Secure."
-        ),
     )
 
 
