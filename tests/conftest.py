@@ -1,19 +1,19 @@
 """Stores for the tests: a SQLite file per test, and, when GOVERNANCE_TEST_POSTGRES_URL
 is set, a fresh PostgreSQL schema per test as well. An unreachable PostgreSQL fails the
-run: it never skips."""
+run: it never skips. Fixtures more than one test module uses live here."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
 
 from governance.application import Ledger
+from governance.projections.runner import ReadModels
 from support import FakeClock
-from support.stores import POSTGRES_URL, STORES
+from support.stores import POSTGRES_URL, STORES, postgres_schema
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -34,11 +34,18 @@ def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('store')}/ledger.db"
         return
-    schema = f"test_{uuid.uuid4().hex[:16]}"
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    yield f"{POSTGRES_URL}{separator}schema={schema}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+    with postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def other_store_url(store_url: str, tmp_path: Path) -> Iterator[str]:
+    """A second empty store of the same kind as `store_url`."""
+    if store_url.startswith("sqlite:///"):
+        yield f"sqlite:///{tmp_path}/other.db"
+        return
+    with postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture
@@ -65,3 +72,11 @@ def sqlite_ledger(sqlite_url: str, clock: FakeClock) -> Iterator[Ledger]:
     app = Ledger(sqlite_url, clock=clock)
     yield app
     app.close()
+
+
+@pytest.fixture
+def models(ledger: Ledger) -> Iterator[ReadModels]:
+    """The read models of `ledger`, caught up by the test when it needs them to be."""
+    read_models = ReadModels(ledger)
+    yield read_models
+    read_models.close()

@@ -1,17 +1,42 @@
 """The shapes of subject answers (DOMAIN.md §6): what `GET /{kind}/{key}` and every list
 item of §6a answer, field by field in the contract's order (the order of their CSV
-columns too)."""
+columns too).
+
+These models are the one definition of each answer: the aggregates' states build them
+(`ProjectState.answer`), the API declares them as response models, and the tests hold the
+read models' answers and the naive replay's to them."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel
 
 from governance.keys import Kind
+from governance.values import Rating, RiskLevel
 
-Rating = Literal["green", "yellow", "red"]
+__all__ = [
+    "ANSWERS",
+    "AmendmentAnswer",
+    "AnsweringState",
+    "BoardCaseAnswer",
+    "ContractAnswer",
+    "DecisionAnswer",
+    "Financials",
+    "MilestoneAnswer",
+    "MilestoneStateName",
+    "MitigationAnswer",
+    "ProjectAnswer",
+    "Rating",
+    "RiskAnswer",
+    "RiskLevel",
+    "Status",
+    "SubjectAnswer",
+]
+
+MilestoneStateName = Literal["achieved", "cancelled", "overdue", "planned"]
+"""A milestone's state on a day (DOMAIN.md §5)."""
 
 
 class SubjectAnswer(BaseModel):
@@ -62,7 +87,7 @@ class MilestoneAnswer(SubjectAnswer):
     forecast_on: date | None
     achieved_on: date | None
     cancelled_on: date | None
-    state: Literal["achieved", "cancelled", "overdue", "planned"]
+    state: MilestoneStateName
     slip_days: int
 
 
@@ -83,7 +108,7 @@ class RiskAnswer(SubjectAnswer):
     probability: int
     consequence: int
     score: int
-    level: Literal["low", "medium", "high", "critical"]
+    level: RiskLevel
     open: bool
     closed_on: date | None
     merged_into: str | None
@@ -136,3 +161,9 @@ ANSWERS: dict[Kind, type[SubjectAnswer]] = {
     "contract": ContractAnswer,
     "board-case": BoardCaseAnswer,
 }
+
+
+class AnsweringState(Protocol):
+    """A subject's folded state (what `Aggregate.state` gives): it answers as its model."""
+
+    def answer(self, as_of: date, *, key: str, version: int) -> SubjectAnswer: ...

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from governance import keys
 from governance.aggregates import Contract
+from governance.answers import AnsweringState
 from governance.base import LIBRARY_FIELDS, Aggregate, Created
 from governance.context import current_actor
 from governance.errors import (
@@ -40,6 +41,7 @@ from governance.errors import (
 from governance.events import AGGREGATES, EVENT_TYPES, KIND_OF_TYPE
 from governance.keys import SubjectKey
 from governance.references import Reference, references
+from governance.settings import settings
 from governance.store.config import database_url, prepare_store, store_env
 from governance.store.log import (
     IdempotencyRecord,
@@ -50,6 +52,7 @@ from governance.store.log import (
     chain_entries,
 )
 from governance.store.postgres import PostgresLedgerRecorder
+from governance.store.serialisation import PydanticMapper
 from governance.timemodel import TimeFormatError, format_instant, oslo_day, parse_day
 
 APPEND_ATTEMPTS = 8
@@ -95,13 +98,12 @@ class BatchError(LedgerError):
         self.cause = cause
 
 
-class Ledger(Application):
+class Ledger(Application[UUID]):
     """The governance ledger on one store (SQLite file or PostgreSQL database)."""
 
     name = "Governance"
-    write_wait = 5.0
-    """Seconds an append waits while an exclusive batch (an import) holds the log before
-    it gives up with the store's `OperationalError` (the API's 503)."""
+    mapper: PydanticMapper
+    """The store's environment always names `PydanticMapper` (`store_env`)."""
 
     def __init__(
         self,
@@ -115,6 +117,9 @@ class Ledger(Application):
         prepare_store(library_env)
         super().__init__(library_env)
         self.url = url
+        self.write_wait = settings().import_wait
+        """Seconds an append waits while an exclusive batch (an import) holds the log
+        before it gives up with the store's `OperationalError` (the API's 503)."""
         if clock is not None:
             self.log.clock = clock
         self.clock: Callable[[], datetime] = clock or self.log.store_now
@@ -133,7 +138,7 @@ class Ledger(Application):
             listener()
 
     @property
-    def log(self) -> LedgerLogRecorder:
+    def log(self) -> LedgerLogRecorder:  # type: ignore[override]  # replaces the library's deprecated alias of notification_log
         """The store's recorder, with the ledger log's reads."""
         return cast(LedgerLogRecorder, self.recorder)
 
@@ -204,7 +209,7 @@ class Ledger(Application):
         batch that stores nothing remembers nothing).
         """
         recorder = self.log
-        with self._exclusive, recorder.write_transaction() as curs:  # type: ignore[attr-defined]
+        with self._exclusive, recorder.write_transaction() as curs:
             if isinstance(recorder, PostgresLedgerRecorder):
                 # While the batch is checked, this transaction waits on other
                 # connections' reads: longer than the store lets a transaction sit idle.
@@ -240,7 +245,7 @@ class Ledger(Application):
             if batch.entries:
                 stored = [self.mapper.to_stored_event(event) for event in batch.events]
                 try:
-                    recorder._append(curs, stored, log_entries=batch.entries, idempotency=idempotency)  # type: ignore[attr-defined]
+                    recorder._append(curs, stored, log_entries=batch.entries, idempotency=idempotency)
                 except LedgerError as error:
                     raise BatchError(getattr(error, "index", len(batch.entries) - 1), error) from error
         self._notify([])
@@ -277,7 +282,7 @@ class Ledger(Application):
     ) -> Iterator[dict[str, Any]]:
         """Events in log order as §7 envelopes: those with `after < seq <= until`, of
         `subject` and effective on or before `effective_until` when given."""
-        decode = self.mapper.decode_state  # type: ignore[attr-defined]
+        decode = self.mapper.decode_state
         rows = self.log.log_rows(
             after=after,
             until=until,
@@ -312,10 +317,10 @@ class Ledger(Application):
         aggregate = self.aggregate(subject)
         if aggregate is None:
             return None
-        state = aggregate.state(as_of=as_of, version=version)
+        state: AnsweringState | None = aggregate.state(as_of=as_of, version=version)
         if state is None:
             return None
-        return {"key": subject.key, "version": version, **state.answer(as_of)}
+        return state.answer(as_of, key=subject.key, version=version).model_dump()
 
     def history(self, subject: SubjectKey, *, known_at: datetime | None = None) -> list[dict[str, Any]]:
         position = None if known_at is None else self.position(known_at)
@@ -365,7 +370,9 @@ class Batch:
                     raise SubjectNotFound(str(keys.project(subject.parts[0])))
                 aggregate = AGGREGATES[subject.kind].create(subject.id, event_class, **fields)
                 self.aggregates[subject.id] = aggregate
-                event: Aggregate.Event = aggregate.pending_events[-1]  # type: ignore[assignment]
+                created = aggregate.pending_events[-1]
+                assert isinstance(created, Aggregate.Event)
+                event = created
             else:
                 if aggregate is None:
                     raise SubjectNotFound(str(subject))

@@ -34,6 +34,8 @@ LIBRARY_FIELDS = frozenset({"originator_id", "originator_version", "timestamp", 
 """Fields the library needs on every stored event; they are not part of an event's `data`."""
 
 NOT_DATA = LIBRARY_FIELDS | {"effective_on"}
+_DUMP_EXCLUDE: set[str] = set(NOT_DATA)
+"""`NOT_DATA` as pydantic's `exclude` takes it (a set, not a frozenset)."""
 
 
 class Immutable(BaseModel):
@@ -60,7 +62,7 @@ class Aggregate(BaseAggregate[UUID]):
 
         def data(self) -> dict[str, Any]:
             """Exactly the event's §3 fields; optional fields without a value are absent."""
-            return self.model_dump(mode="json", exclude_none=True, exclude=NOT_DATA)
+            return self.model_dump(mode="json", exclude_none=True, exclude=_DUMP_EXCLUDE)
 
         def evolve(self, state: Any) -> Any:
             """Check the lifecycle rules this event is subject to, then apply it."""
@@ -118,7 +120,7 @@ class Aggregate(BaseAggregate[UUID]):
             raise LifecycleViolation(
                 "", f"nothing happens before the subject's creation ({event.effective_on} is earlier)"
             )
-        return event.evolve(state)  # type: ignore[no-any-return]
+        return event.evolve(state)
 
     def state(self, *, as_of: date | None = None, version: int | None = None) -> Any:
         """The state folded from the events up to `version` (all by default), at `as_of`."""

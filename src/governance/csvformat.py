@@ -21,8 +21,11 @@ Column = tuple[str, ...]
 
 ENVELOPE_COLUMNS: list[Column] = [
     (name,)
-    for name in ("seq", "id", "subject", "type", "version", "effective_on", "recorded_at", "actor", "data")
-] + [("prev_hash",), ("hash",)]
+    for name in (
+        *("seq", "id", "subject", "type", "version", "effective_on", "recorded_at", "actor", "data"),
+        *("prev_hash", "hash"),
+    )
+]
 """The columns of `/audit`: the §7 envelope's, `data` one column holding its JSON text."""
 
 

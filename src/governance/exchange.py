@@ -58,7 +58,7 @@ _TOP_LEVEL = frozenset(ENVELOPE_FIELDS)
 def export_lines(ledger: Ledger, *, until: int | None = None) -> Iterator[bytes]:
     """Each event up to `until` (all by default) as its §7 line: one compact JSON object,
     fields in §7 order, ending in ``\\n``; read page by page, so memory stays flat."""
-    decode = ledger.mapper.decode_state  # type: ignore[attr-defined]
+    decode = ledger.mapper.decode_state
     dumps = orjson.dumps
     for row in ledger.log_rows(until=until):
         yield dumps(row.envelope(decode)) + b"\n"

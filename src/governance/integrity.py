@@ -111,7 +111,7 @@ class _Walk:
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
-        self.decode = ledger.mapper.decode_state  # type: ignore[attr-defined]
+        self.decode = ledger.mapper.decode_state
         self.head = ZERO_HASH
         self.seq = 0
         self.recorded_at = ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, TypeGuard, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 Kind = Literal["project", "milestone", "risk", "contract", "board-case"]
@@ -40,7 +40,7 @@ class KeyFormatError(ValueError):
     """A key or reference not written as §3 says."""
 
 
-def is_key(text: object) -> bool:
+def is_key(text: object) -> TypeGuard[str]:
     return isinstance(text, str) and _KEY.match(text) is not None
 
 
@@ -49,7 +49,7 @@ def check_key(text: object, what: str = "key") -> str:
         raise KeyFormatError(
             f"{what} must be letters, digits, '.', '_' and '-', starting with a letter or digit"
         )
-    return text  # type: ignore[return-value]
+    return text
 
 
 @dataclass(frozen=True, order=True)
@@ -73,7 +73,7 @@ class SubjectKey:
                 "must be a subject key such as project:KAK, milestone:KAK/DM1, risk:OR-631, "
                 "contract:KAK-FREQUENTIS or board-case:HDO/27-2025"
             )
-        return cls(match[1], match[2])  # type: ignore[arg-type]
+        return cls(cast(Kind, match[1]), match[2])  # checked against KINDS by __post_init__
 
     @property
     def id(self) -> UUID:

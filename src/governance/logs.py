@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 import orjson
 
@@ -37,18 +37,21 @@ class JsonLines(logging.Formatter):
         return orjson.dumps(line, default=str).decode()
 
 
+class _Handler(logging.StreamHandler[TextIO]):
+    """The handler `configure_logging` adds (and replaces on a second call)."""
+
+
 def configure_logging(config: Settings) -> None:
     """Send every logger's records to standard error, as the settings say (once per
     process: a second call replaces the first's handler)."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _Handler(sys.stderr)
     if config.log_format == "json":
         handler.setFormatter(JsonLines())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     for existing in list(root.handlers):
-        if getattr(existing, "governance", False):
+        if isinstance(existing, _Handler):
             root.removeHandler(existing)
-    handler.governance = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(config.log_level)

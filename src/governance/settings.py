@@ -1,7 +1,8 @@
 """Every `GOVERNANCE_*` environment variable, in one place (pydantic-settings).
 
-The README lists them with their defaults. Read them with `settings()`; nothing else in
-the code reads the environment.
+The README lists them with their defaults (a test holds the two together). Read them with
+`settings()`; nothing else in the code reads the environment. What the contract fixes —
+the 1 MiB body limit, page sizes — is not a setting.
 """
 
 from __future__ import annotations
@@ -51,6 +52,24 @@ class Settings(BaseSettings):
             "Comma-separated addresses of proxies whose X-Forwarded-For/-Proto headers are trusted"
             " (empty: none; '*': any). Over https behind such a proxy the session cookie is Secure."
         ),
+    )
+    db_idle_in_transaction_timeout: int = Field(
+        default=60,
+        ge=1,
+        description=(
+            "PostgreSQL: seconds a transaction may sit idle between statements before the server"
+            " ends it (an import hashes between its statements)"
+        ),
+    )
+    import_wait: float = Field(
+        default=5.0,
+        gt=0,
+        description="Seconds a write waits while an import of this process holds the log before a 503",
+    )
+    aggregate_cache_size: int = Field(
+        default=20_000,
+        ge=1,
+        description="Subjects each process keeps loaded in memory to check commands against (least recently used go)",
     )
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import orjson
 
@@ -106,5 +107,5 @@ def check_user(name: str, role: str, projects: list[str] | tuple[str, ...]) -> N
         raise InvalidInput.single(("projects",), "only a project_lead is limited to projects")
 
 
-def _user(row: object) -> User:
-    return User(row["name"], row["role"], frozenset(orjson.loads(row["projects"])))  # type: ignore[index]
+def _user(row: Mapping[str, Any]) -> User:
+    return User(row["name"], row["role"], frozenset(orjson.loads(row["projects"])))

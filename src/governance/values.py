@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, Field, PlainSerializer, PlainValidator, Strict, WithJsonSchema
 
@@ -81,7 +81,10 @@ AmendmentKind = Literal["schedule", "scope", "price", "compensation", "settlemen
 RATING_ORDER = {"green": 0, "yellow": 1, "red": 2}
 
 
-def risk_level(score: int) -> str:
+RiskLevel = Literal["low", "medium", "high", "critical"]
+
+
+def risk_level(score: int) -> RiskLevel:
     """§5: 1–4 low, 5–7 medium, 8–14 high, 15–25 critical."""
     if score <= 4:
         return "low"
@@ -92,7 +95,7 @@ def risk_level(score: int) -> str:
     return "critical"
 
 
-RISK_LEVELS = ("low", "medium", "high", "critical")
+RISK_LEVELS: tuple[RiskLevel, ...] = get_args(RiskLevel)
 
 
 def folded(text: str) -> str:

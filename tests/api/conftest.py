@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from governance.application import Ledger
+from governance.demo import load_demo
 from governance.users import Users
 from support.servers import served
 
@@ -25,6 +26,20 @@ def app(ledger: Ledger) -> Iterator[FastAPI]:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def browser(app: FastAPI) -> Iterator[TestClient]:
+    """A client that, like a browser, does not follow redirects by itself here."""
+    with TestClient(app, follow_redirects=False) as client:
+        yield client
+
+
+@pytest.fixture
+def demo(ledger: Ledger) -> Ledger:
+    """The ledger with the demo history (HDO 2025) loaded."""
+    load_demo(ledger)
+    return ledger
 
 
 class Tokens:

@@ -3,21 +3,16 @@ them, what they answer, and a whole history moved between two stores over HTTP."
 
 from __future__ import annotations
 
-import os
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from psycopg import sql
 
 from api.app import create_app
 from governance.application import Ledger
@@ -25,45 +20,10 @@ from governance.chain import ZERO_HASH
 from governance.exchange import import_stream
 from governance.users import Users
 from support import FakeClock
+from support.envelopes import PROJECT, RISK, jsonl
 from support.story import STORY, tell_story
 
 NDJSON = {"Content-Type": "application/x-ndjson"}
-
-PROJECT = {
-    "subject": "project:KAK",
-    "type": "ProjectRegistered",
-    "effective_on": "2025-01-10",
-    "data": {"name": "KAK", "organisation": "HDO", "phase": "execution", "owner": "Eier"},
-}
-RISK = {
-    "subject": "risk:OR-631",
-    "type": "RiskIdentified",
-    "effective_on": "2025-02-01",
-    "data": {
-        "title": "Risiko",
-        "organisation": "HDO",
-        "project": "KAK",
-        "owner": "Eier",
-        "probability": 3,
-        "consequence": 4,
-    },
-}
-
-
-def jsonl(*lines: dict[str, Any] | bytes) -> bytes:
-    return b"".join((line if isinstance(line, bytes) else orjson.dumps(line)) + b"\n" for line in lines)
-
-
-@pytest.fixture
-def other_store_url(store_url: str, tmp_path: Path) -> Iterator[str]:
-    if store_url.startswith("sqlite:///"):
-        yield f"sqlite:///{tmp_path}/other.db"
-        return
-    base = os.environ["GOVERNANCE_TEST_POSTGRES_URL"]
-    schema = f"test_{uuid.uuid4().hex[:16]}"
-    yield f"{base}{'&' if '?' in base else '?'}schema={schema}"
-    with psycopg.connect(base, autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
 
 
 @pytest.fixture

@@ -13,18 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from governance.application import Command, Ledger
-from governance.demo import load_demo
 from governance.keys import SubjectKey
 from governance.timemodel import oslo_day, parse_instant
 from support import VALID_FIELDS, FakeClock
 
 BOARD_SAW_T2 = "2025-09-15"
-
-
-@pytest.fixture
-def demo(ledger: Ledger) -> Ledger:
-    load_demo(ledger)
-    return ledger
 
 
 def get(client: TestClient, as_: Any, path: str, who: str = "auditor", **params: Any) -> Any:

@@ -7,17 +7,14 @@ import base64
 import hashlib
 import logging
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from governance.application import Command, Ledger
-from governance.demo import load_demo
 from governance.keys import SubjectKey
 from governance.users import Users
 from support import FakeClock
@@ -40,19 +37,6 @@ PAGES = [
     "/ui/verify",
     "/ui/verify?position=10&hash=0000",
 ]
-
-
-@pytest.fixture
-def demo(ledger: Ledger) -> Ledger:
-    load_demo(ledger)
-    return ledger
-
-
-@pytest.fixture
-def browser(app: FastAPI) -> Iterator[TestClient]:
-    """A client that, like a browser, does not follow redirects by itself here."""
-    with TestClient(app, follow_redirects=False) as client:
-        yield client
 
 
 def token_for(ledger: Ledger, name: str = "sekretariatet", role: str = "secretariat") -> str:

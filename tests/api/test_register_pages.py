@@ -6,34 +6,18 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from governance.application import Ledger
-from governance.demo import load_demo
 from governance.users import Users
 from support.pages import english_enum_values_in, visible_text
 from support.registers import edited, set_cell
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@pytest.fixture
-def demo(ledger: Ledger) -> Ledger:
-    load_demo(ledger)
-    return ledger
-
-
-@pytest.fixture
-def browser(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app, follow_redirects=False) as client:
-        yield client
 
 
 def signed_in(client: TestClient, ledger: Ledger, role: str = "secretariat") -> TestClient:

@@ -18,18 +18,11 @@ from msoffcrypto.format.ooxml import OOXMLFile
 from openpyxl import Workbook, load_workbook
 
 from governance.application import Ledger
-from governance.demo import load_demo
 from support.registers import append_row, edited, set_cell, sheets_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_BODY = {"Content-Type": XLSX}
 CSV_BODY = {"Content-Type": "text/csv; charset=utf-8"}
-
-
-@pytest.fixture
-def demo(ledger: Ledger) -> Ledger:
-    load_demo(ledger)
-    return ledger
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import importlib.util
 import io
-import os
 import random
 import sys
 import threading
@@ -19,10 +18,8 @@ from types import ModuleType
 from typing import Any
 
 import orjson
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from psycopg import sql
 from typer.testing import CliRunner
 
 from api.app import create_app
@@ -44,6 +41,7 @@ from governance.keys import SubjectKey
 from governance.timemodel import format_instant, parse_instant
 from governance.users import Users
 from support import FakeClock, command
+from support.envelopes import PROJECT, RISK, jsonl
 from support.story import STORY, tell_story
 
 LATER = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -58,19 +56,6 @@ def load_bench() -> ModuleType:
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
-
-
-@pytest.fixture
-def other_store_url(store_url: str, tmp_path: Path) -> Iterator[str]:
-    """A second empty store of the same kind as `store_url`."""
-    if store_url.startswith("sqlite:///"):
-        yield f"sqlite:///{tmp_path}/other.db"
-        return
-    base = os.environ["GOVERNANCE_TEST_POSTGRES_URL"]
-    schema = f"test_{uuid.uuid4().hex[:16]}"
-    yield f"{base}{'&' if '?' in base else '?'}schema={schema}"
-    with psycopg.connect(base, autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
 
 
 @pytest.fixture
@@ -89,10 +74,6 @@ def export(ledger: Ledger) -> bytes:
 
 def load(ledger: Ledger, text: bytes) -> Imported:
     return import_stream(ledger, io.BytesIO(text))
-
-
-def jsonl(*lines: dict[str, Any] | bytes) -> bytes:
-    return b"".join((line if isinstance(line, bytes) else orjson.dumps(line)) + b"\n" for line in lines)
 
 
 def refusal(ledger: Ledger, text: bytes) -> ImportRefused:
@@ -280,25 +261,6 @@ def test_a_hundred_thousand_events_go_round_byte_for_byte(sqlite_ledger: Ledger,
 
 # What an import keeps and what it computes ----------------------------------------------
 
-PROJECT = {
-    "subject": "project:KAK",
-    "type": "ProjectRegistered",
-    "effective_on": "2025-01-10",
-    "data": {"name": "KAK", "organisation": "HDO", "phase": "execution", "owner": "Eier"},
-}
-RISK = {
-    "subject": "risk:OR-631",
-    "type": "RiskIdentified",
-    "effective_on": "2025-02-01",
-    "data": {
-        "title": "Risiko",
-        "organisation": "HDO",
-        "project": "KAK",
-        "owner": "Eier",
-        "probability": 3,
-        "consequence": 4,
-    },
-}
 ASSESSED = {
     "subject": "risk:OR-631",
     "type": "RiskAssessed",

@@ -9,7 +9,6 @@ import random
 import signal
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -39,13 +38,6 @@ def _counts(models: ReadModels) -> dict[str, int]:
     return {
         table.name: models.fetch(f"SELECT COUNT(*) AS n FROM {{t}}{table.name}")[0]["n"] for table in TABLES
     }
-
-
-@pytest.fixture
-def models(ledger: Ledger) -> Iterator[ReadModels]:
-    read_models = ReadModels(ledger)
-    yield read_models
-    read_models.close()
 
 
 def test_catching_up_applies_every_event_once(ledger: Ledger, models: ReadModels) -> None:

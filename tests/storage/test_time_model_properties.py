@@ -81,9 +81,12 @@ def test_stored_events_fold_to_the_aggregates_own_state(ledger: Ledger, data: st
     replayed = replay_subject(ledger.envelopes(), str(subject), as_of=FAR_FUTURE)
     loaded = ledger.aggregate(subject)
     assert loaded is not None
-    own_state = {"key": subject.key, "version": loaded.version, **loaded.current().answer(FAR_FUTURE)}
+    own_state = loaded.current().answer(FAR_FUTURE, key=subject.key, version=loaded.version).model_dump()
     assert replayed == own_state
-    assert in_memory.current().answer(FAR_FUTURE) == loaded.current().answer(FAR_FUTURE)
+    assert (
+        in_memory.current().answer(FAR_FUTURE, key=subject.key, version=loaded.version).model_dump()
+        == own_state
+    )
     assert ledger.subject(subject, as_of=FAR_FUTURE) == own_state
 
 

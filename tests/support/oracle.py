@@ -13,6 +13,7 @@ from typing import Any
 
 from eventsourcing.utils import get_topic
 
+from governance.answers import AnsweringState
 from governance.base import Aggregate, Created
 from governance.events import AGGREGATES, EVENT_TYPES
 from governance.keys import SubjectKey
@@ -45,7 +46,9 @@ def replay_subject(
     if not known:
         return None
     kind = SubjectKey.parse(subject).kind
-    state = fold([domain_event(envelope) for envelope in known], AGGREGATES[kind].evolve, as_of=as_of)
+    state: AnsweringState | None = fold(
+        [domain_event(envelope) for envelope in known], AGGREGATES[kind].evolve, as_of=as_of
+    )
     if state is None:
         return None
-    return {"key": SubjectKey.parse(subject).key, "version": len(known), **state.answer(as_of)}
+    return state.answer(as_of, key=SubjectKey.parse(subject).key, version=len(known)).model_dump()

@@ -33,8 +33,7 @@ def registered(on: str = "2025-09-01", **overrides: Any) -> BoardCase:
 def answer(case: BoardCase, as_of: str = "2025-12-31") -> dict[str, Any]:
     state = case.state(as_of=day(as_of))
     assert state is not None
-    result: dict[str, Any] = state.answer(day(as_of))
-    return result
+    return state.answer(day(as_of), key="-", version=case.version).model_dump(exclude={"key", "version"})
 
 
 def decide(

@@ -30,8 +30,7 @@ def signed(on: str = "2021-03-01", **overrides: Any) -> Contract:
 def answer(contract: Contract, as_of: str = "2025-12-31") -> dict[str, Any]:
     state = contract.state(as_of=day(as_of))
     assert state is not None
-    result: dict[str, Any] = state.answer(day(as_of))
-    return result
+    return state.answer(day(as_of), key="-", version=contract.version).model_dump(exclude={"key", "version"})
 
 
 def amend(contract: Contract, on: str, number: int, **overrides: Any) -> None:

@@ -30,8 +30,7 @@ def planned(on: str = "2025-01-10", baseline_on: str = "2025-06-01", **overrides
 def answer(milestone: Milestone, as_of: str = "2025-12-31") -> dict[str, Any]:
     state = milestone.state(as_of=day(as_of))
     assert state is not None
-    result: dict[str, Any] = state.answer(day(as_of))
-    return result
+    return state.answer(day(as_of), key="-", version=milestone.version).model_dump(exclude={"key", "version"})
 
 
 def forecast(milestone: Milestone, on: str, forecast_on: str) -> None:

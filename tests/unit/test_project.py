@@ -47,8 +47,7 @@ def registered(on: str = "2025-01-10", **overrides: Any) -> Project:
 def answer(project: Project, as_of: str = "2025-12-31") -> dict[str, Any]:
     state = project.state(as_of=day(as_of))
     assert state is not None
-    result: dict[str, Any] = state.answer(day(as_of))
-    return result
+    return state.answer(day(as_of), key="-", version=project.version).model_dump(exclude={"key", "version"})
 
 
 EVENTS_AFTER_REGISTRATION: list[tuple[type[Project.Event], dict[str, Any]]] = [

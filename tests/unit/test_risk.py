@@ -32,8 +32,7 @@ def identified(on: str = "2025-01-10", **overrides: Any) -> Risk:
 def answer(risk: Risk, as_of: str = "2025-12-31") -> dict[str, Any]:
     state = risk.state(as_of=day(as_of))
     assert state is not None
-    result: dict[str, Any] = state.answer(day(as_of))
-    return result
+    return state.answer(day(as_of), key="-", version=risk.version).model_dump(exclude={"key", "version"})
 
 
 # Effects ---------------------------------------------------------------------------------

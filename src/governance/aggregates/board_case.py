@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from governance import keys
+from governance.answers import BoardCaseAnswer, DecisionAnswer
 from governance.base import Aggregate, Created
 from governance.errors import LifecycleViolation
 from governance.values import CaseRef, Day, Key, SubjectRef, Text
@@ -20,14 +21,14 @@ class Decision:
     effective_on: date
     superseded_by: str | None = None
 
-    def answer(self) -> dict[str, Any]:
-        return {
-            "decided_on": self.decided_on,
-            "text": self.text,
-            "refs": list(self.refs),
-            "effective_on": self.effective_on,
-            "superseded_by": self.superseded_by,
-        }
+    def answer(self) -> DecisionAnswer:
+        return DecisionAnswer(
+            decided_on=self.decided_on,
+            text=self.text,
+            refs=list(self.refs),
+            effective_on=self.effective_on,
+            superseded_by=self.superseded_by,
+        )
 
 
 @dataclass
@@ -40,16 +41,18 @@ class BoardCaseState:
     refs: list[str]
     decisions: list[Decision] = field(default_factory=list)
 
-    def answer(self, as_of: date) -> dict[str, Any]:
-        return {
-            "created_on": self.created_on,
-            "body": self.body,
-            "case_no": self.case_no,
-            "title": self.title,
-            "meeting_on": self.meeting_on,
-            "refs": list(self.refs),
-            "decisions": [decision.answer() for decision in self.decisions],
-        }
+    def answer(self, as_of: date, *, key: str, version: int) -> BoardCaseAnswer:
+        return BoardCaseAnswer(
+            key=key,
+            version=version,
+            created_on=self.created_on,
+            body=self.body,
+            case_no=self.case_no,
+            title=self.title,
+            meeting_on=self.meeting_on,
+            refs=list(self.refs),
+            decisions=[decision.answer() for decision in self.decisions],
+        )
 
 
 class BoardCase(Aggregate):
@@ -66,7 +69,7 @@ class BoardCase(Aggregate):
         meeting_on: Day
         refs: list[SubjectRef]
 
-        def evolve(self, _: None) -> BoardCaseState:
+        def evolve(self, _: object) -> BoardCaseState:
             if keys.board_case(self.body, self.case_no).id != self.originator_id:
                 raise LifecycleViolation("", "body and case_no must match the subject key")
             return BoardCaseState(

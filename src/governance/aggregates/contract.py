@@ -4,33 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, ClassVar
+from typing import ClassVar
 
+from governance.answers import AmendmentAnswer, ContractAnswer
 from governance.base import Aggregate, Created
 from governance.errors import LifecycleViolation
 from governance.values import AmendmentKind, Amount, Day, Key, MilestoneRef, PositiveInt, SignedAmount, Text
-
-
-@dataclass
-class Amendment:
-    amendment_no: int
-    kind: str
-    title: str
-    summary: str
-    value_change: int | None
-    affected_milestones: list[str]
-    effective_on: date
-
-    def answer(self) -> dict[str, Any]:
-        return {
-            "amendment_no": self.amendment_no,
-            "kind": self.kind,
-            "title": self.title,
-            "summary": self.summary,
-            "value_change": self.value_change,
-            "affected_milestones": list(self.affected_milestones),
-            "effective_on": self.effective_on,
-        }
 
 
 @dataclass
@@ -42,23 +21,26 @@ class ContractState:
     signed_on: date
     value: int | None
     project: str | None
-    amendments: dict[int, Amendment] = field(default_factory=dict)
+    amendments: dict[int, AmendmentAnswer] = field(default_factory=dict)
+    """Each amendment as the answer shows it (nothing changes an amendment once made)."""
     dispute_open: bool = False
     terminated_on: date | None = None
 
-    def answer(self, as_of: date) -> dict[str, Any]:
-        return {
-            "created_on": self.created_on,
-            "title": self.title,
-            "supplier": self.supplier,
-            "customer": self.customer,
-            "signed_on": self.signed_on,
-            "value": self.value,
-            "project": self.project,
-            "amendments": [amendment.answer() for amendment in self.amendments.values()],
-            "dispute_open": self.dispute_open,
-            "terminated": self.terminated_on is not None,
-        }
+    def answer(self, as_of: date, *, key: str, version: int) -> ContractAnswer:
+        return ContractAnswer(
+            key=key,
+            version=version,
+            created_on=self.created_on,
+            title=self.title,
+            supplier=self.supplier,
+            customer=self.customer,
+            signed_on=self.signed_on,
+            value=self.value,
+            project=self.project,
+            amendments=list(self.amendments.values()),
+            dispute_open=self.dispute_open,
+            terminated=self.terminated_on is not None,
+        )
 
 
 def check_contract_is_not_terminated(contract: ContractState, event: Contract.Event) -> None:
@@ -91,7 +73,7 @@ class Contract(Aggregate):
         value: Amount | None = None
         project: Key | None = None
 
-        def evolve(self, _: None) -> ContractState:
+        def evolve(self, _: object) -> ContractState:
             return ContractState(
                 created_on=self.effective_on,
                 title=self.title,
@@ -116,7 +98,7 @@ class Contract(Aggregate):
                 raise LifecycleViolation(
                     "", f"amendment {self.amendment_no} is already used on this contract"
                 )
-            contract.amendments[self.amendment_no] = Amendment(
+            contract.amendments[self.amendment_no] = AmendmentAnswer(
                 amendment_no=self.amendment_no,
                 kind=self.kind,
                 title=self.title,

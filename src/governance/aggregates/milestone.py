@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pydantic import model_validator
 
+from governance.answers import MilestoneAnswer, MilestoneStateName
 from governance.base import Aggregate, Created
 from governance.errors import LifecycleViolation
 from governance.values import AmendmentRef, CaseRef, Day, MilestoneKind, Text
@@ -23,7 +24,7 @@ class MilestoneState:
     achieved_on: date | None = None
     cancelled_on: date | None = None
 
-    def state_on(self, day: date) -> str:
+    def state_on(self, day: date) -> MilestoneStateName:
         """§5: achieved, cancelled, overdue (its forecast, else its baseline, is strictly
         before `day`) or planned."""
         if self.achieved_on is not None:
@@ -39,18 +40,20 @@ class MilestoneState:
         outcome = self.achieved_on or self.forecast_on or self.baseline_on
         return (outcome - self.baseline_on).days
 
-    def answer(self, as_of: date) -> dict[str, Any]:
-        return {
-            "created_on": self.created_on,
-            "name": self.name,
-            "kind": self.kind,
-            "baseline_on": self.baseline_on,
-            "forecast_on": self.forecast_on,
-            "achieved_on": self.achieved_on,
-            "cancelled_on": self.cancelled_on,
-            "state": self.state_on(as_of),
-            "slip_days": self.slip_days,
-        }
+    def answer(self, as_of: date, *, key: str, version: int) -> MilestoneAnswer:
+        return MilestoneAnswer(
+            key=key,
+            version=version,
+            created_on=self.created_on,
+            name=self.name,
+            kind=self.kind,
+            baseline_on=self.baseline_on,
+            forecast_on=self.forecast_on,
+            achieved_on=self.achieved_on,
+            cancelled_on=self.cancelled_on,
+            state=self.state_on(as_of),
+            slip_days=self.slip_days,
+        )
 
 
 def check_milestone_is_planned(milestone: MilestoneState, event: Milestone.Event) -> None:
@@ -82,7 +85,7 @@ class Milestone(Aggregate):
         kind: MilestoneKind
         baseline_on: Day
 
-        def evolve(self, _: None) -> MilestoneState:
+        def evolve(self, _: object) -> MilestoneState:
             return MilestoneState(
                 created_on=self.effective_on, name=self.name, kind=self.kind, baseline_on=self.baseline_on
             )

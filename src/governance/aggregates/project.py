@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, ClassVar
+from typing import ClassVar
 
+from governance.answers import Financials, ProjectAnswer, Status
 from governance.base import Aggregate, Created
 from governance.errors import LifecycleViolation
 from governance.values import Amount, CaseRef, Phase, PositiveInt, Rating, Text
@@ -30,30 +31,38 @@ class ProjectState:
     closed_on: date | None = None
 
     @property
-    def status(self) -> dict[str, Any] | None:
+    def status(self) -> Status | None:
         return self.assessment.status() if self.assessment is not None else None
 
     @property
-    def financials(self) -> dict[str, int | None] | None:
+    def financials(self) -> Financials | None:
         """Cost frame from the latest change, figures from the latest report (§6)."""
         if self.cost_frame is None and self.report is None:
             return None
-        return {name: getattr(self.cost_frame, name, None) for name in COST_FRAME_FIGURES} | {
-            name: getattr(self.report, name, None) for name in FINANCIAL_FIGURES
-        }
+        frame, report = self.cost_frame, self.report
+        return Financials(
+            cost_frame=None if frame is None else frame.cost_frame,
+            steering_frame=None if frame is None else frame.steering_frame,
+            phase_budget=None if report is None else report.phase_budget,
+            forecast=None if report is None else report.forecast,
+            actual=None if report is None else report.actual,
+            earned_value=None if report is None else report.earned_value,
+        )
 
-    def answer(self, as_of: date) -> dict[str, Any]:
-        return {
-            "created_on": self.created_on,
-            "name": self.name,
-            "organisation": self.organisation,
-            "phase": self.phase,
-            "owner": self.owner,
-            "purpose": self.purpose,
-            "status": self.status,
-            "financials": self.financials,
-            "closed_on": self.closed_on,
-        }
+    def answer(self, as_of: date, *, key: str, version: int) -> ProjectAnswer:
+        return ProjectAnswer(
+            key=key,
+            version=version,
+            created_on=self.created_on,
+            name=self.name,
+            organisation=self.organisation,
+            phase=self.phase,
+            owner=self.owner,
+            purpose=self.purpose,
+            status=self.status,
+            financials=self.financials,
+            closed_on=self.closed_on,
+        )
 
 
 def check_project_is_not_closed(project: ProjectState, event: Project.Event) -> None:
@@ -85,7 +94,7 @@ class Project(Aggregate):
         owner: Text
         purpose: Text | None = None
 
-        def evolve(self, _: None) -> ProjectState:
+        def evolve(self, _: object) -> ProjectState:
             return ProjectState(
                 created_on=self.effective_on,
                 name=self.name,
@@ -120,16 +129,22 @@ class Project(Aggregate):
         def change(self, project: ProjectState) -> None:
             project.assessment = self
 
-        def status(self) -> dict[str, Any]:
+        def status(self) -> Status:
             """The status as the tertial snapshot shows it."""
-            return {
-                **{name: getattr(self, name) for name in STATUS_DIMENSIONS},
-                "comment": self.comment,
-                "deviation": self.deviation,
-                "consequence_note": self.consequence_note,
-                "measures": list(self.measures),
-                "effective_on": self.effective_on,
-            }
+            return Status(
+                overall=self.overall,
+                time=self.time,
+                cost=self.cost,
+                scope=self.scope,
+                quality=self.quality,
+                risk_exposure=self.risk_exposure,
+                benefits=self.benefits,
+                comment=self.comment,
+                deviation=self.deviation,
+                consequence_note=self.consequence_note,
+                measures=list(self.measures),
+                effective_on=self.effective_on,
+            )
 
     class FinancialsReported(Event):
         TOPIC: ClassVar[str] = "governance.events:ProjectFinancialsReported"

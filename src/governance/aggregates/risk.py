@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from governance import keys
+from governance.answers import MitigationAnswer, RiskAnswer, RiskLevel
 from governance.base import Aggregate, Created
 from governance.errors import LifecycleViolation
 from governance.values import Day, Key, Score, Text, risk_level
@@ -21,14 +22,14 @@ class Mitigation:
     completed: bool = False
     completed_on: date | None = None
 
-    def answer(self) -> dict[str, Any]:
-        return {
-            "mitigation_id": self.mitigation_id,
-            "description": self.description,
-            "owner": self.owner,
-            "due_on": self.due_on,
-            "completed": self.completed,
-        }
+    def answer(self) -> MitigationAnswer:
+        return MitigationAnswer(
+            mitigation_id=self.mitigation_id,
+            description=self.description,
+            owner=self.owner,
+            due_on=self.due_on,
+            completed=self.completed,
+        )
 
 
 @dataclass
@@ -51,26 +52,28 @@ class RiskState:
         return self.probability * self.consequence
 
     @property
-    def level(self) -> str:
+    def level(self) -> RiskLevel:
         return risk_level(self.score)
 
-    def answer(self, as_of: date) -> dict[str, Any]:
-        return {
-            "created_on": self.created_on,
-            "title": self.title,
-            "description": self.description,
-            "organisation": self.organisation,
-            "project": self.project,
-            "owner": self.owner,
-            "probability": self.probability,
-            "consequence": self.consequence,
-            "score": self.score,
-            "level": self.level,
-            "open": self.open,
-            "closed_on": self.closed_on,
-            "merged_into": self.merged_into,
-            "mitigations": [m.answer() for m in self.mitigations.values()],
-        }
+    def answer(self, as_of: date, *, key: str, version: int) -> RiskAnswer:
+        return RiskAnswer(
+            key=key,
+            version=version,
+            created_on=self.created_on,
+            title=self.title,
+            description=self.description,
+            organisation=self.organisation,
+            project=self.project,
+            owner=self.owner,
+            probability=self.probability,
+            consequence=self.consequence,
+            score=self.score,
+            level=self.level,
+            open=self.open,
+            closed_on=self.closed_on,
+            merged_into=self.merged_into,
+            mitigations=[m.answer() for m in self.mitigations.values()],
+        )
 
 
 def check_risk_is_open(risk: RiskState, event: Risk.Event) -> None:
@@ -105,7 +108,7 @@ class Risk(Aggregate):
         probability: Score
         consequence: Score
 
-        def evolve(self, _: None) -> RiskState:
+        def evolve(self, _: object) -> RiskState:
             return RiskState(
                 created_on=self.effective_on,
                 title=self.title,

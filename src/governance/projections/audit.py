@@ -101,7 +101,7 @@ def audit_page(
         "SELECT " + ledger.log.ROW_COLUMNS + " WHERE " + " AND ".join(conditions) + " ORDER BY l.seq LIMIT ?"
     ).replace("{backdated}", models.view.sql("{t}rm_backdated"))
     rows = ledger.log.fetch(statement, (after, position, *params, limit + 1))
-    decode = ledger.mapper.decode_state  # type: ignore[attr-defined]
+    decode = ledger.mapper.decode_state
     items = [LogRow.from_row(row).envelope(decode) for row in rows[:limit]]
     more = len(rows) > limit and items
     return items, AuditCursor(position, audit_filter, items[-1]["seq"]) if more else None

@@ -42,7 +42,7 @@ def events_bearing_on(models: ReadModels, day: date, *, after: int, until: int) 
             LATER_BUT_EFFECTIVE_BY, after=max(after, recorded_by_then), until=until, day=day.isoformat()
         )
         seqs = [row["seq"] for row in later]
-        decode = ledger.mapper.decode_state  # type: ignore[attr-defined]
+        decode = ledger.mapper.decode_state
         for start in range(0, len(seqs), 500):
             envelopes += [row.envelope(decode) for row in ledger.log.log_rows_at(seqs[start : start + 500])]
     return envelopes

@@ -52,7 +52,7 @@ def reconstruction(
                 )
                 corrections.append({"subject": str(subject), "changes": changes, "events": list(events)})
     seqs = [row["seq"] for row in models.fetch(CITING, case_key=case.key, position=position)]
-    decode = ledger.mapper.decode_state  # type: ignore[attr-defined]
+    decode = ledger.mapper.decode_state
     return {
         "case": answer,
         "referenced": referenced,

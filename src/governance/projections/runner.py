@@ -300,4 +300,4 @@ class ReadModels:
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._queries.shutdown(wait=True)
-        self.view.factory.close()  # type: ignore[attr-defined]
+        self.view.factory.close()

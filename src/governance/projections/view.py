@@ -11,7 +11,7 @@ that start at the same position and end at different ones both commit).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
@@ -47,6 +47,10 @@ class ReadModelView(TrackingRecorder):
     dialect = "sqlite"
     reads_ahead = False
     """Whether catching up reads the next page while it writes the last."""
+    factory: InfrastructureFactory[ReadModelView]
+    """The infrastructure the view was made by (closed with it)."""
+    _insert_tracking: Callable[[Any, Tracking], None]
+    """Provided by the store's tracking recorder."""
 
     def _ddl(self) -> list[str]:
         statements = [STATE_TABLE]
@@ -234,9 +238,9 @@ class PostgresReadModelView(ReadModelView, PostgresTrackingRecorder):
         super().__init__(datastore, **kwargs)
         schema = self.datastore.schema.replace('"', '""')
         self.prefix = self._index_prefix = f'"{schema}".'
-        from psycopg.sql import SQL
+        from psycopg.sql import SQL, Composed
 
-        self.sql_create_statements.extend(SQL(statement) for statement in self._ddl())  # type: ignore[arg-type]
+        self.sql_create_statements.extend(Composed([SQL(statement)]) for statement in self._ddl())
 
     def schema_lock(self) -> AbstractContextManager[Any]:
         return ddl_lock(self.datastore)
@@ -284,13 +288,14 @@ class PostgresReadModelView(ReadModelView, PostgresTrackingRecorder):
 def open_view(env: dict[str, str], application_name: str) -> ReadModelView:
     """The read models' view on the store the ledger's environment names."""
     # The tables are made by `prepare`, which first lays out anew what another release left.
-    factory = InfrastructureFactory.construct(Environment("ReadModels", env | {"CREATE_TABLE": "no"}))
+    environment = Environment("ReadModels", env | {"CREATE_TABLE": "no"})
+    factory = InfrastructureFactory[ReadModelView].construct(environment)
     if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
-        view: ReadModelView = factory.tracking_recorder(PostgresReadModelView)  # type: ignore[type-var]
+        view: ReadModelView = factory.tracking_recorder(PostgresReadModelView)
     else:
-        view = factory.tracking_recorder(SQLiteReadModelView)  # type: ignore[type-var]
+        view = factory.tracking_recorder(SQLiteReadModelView)
     view.prepare(application_name)
-    view.factory = factory  # type: ignore[attr-defined]
+    view.factory = factory
     return view
 
 

@@ -161,7 +161,7 @@ def milestone_now(answer: dict[str, Any]) -> MilestoneNow:
     return MilestoneNow(
         name=answer["name"],
         kind=answer["kind"],
-        baseline_on=_day(answer["baseline_on"]),  # type: ignore[arg-type]
+        baseline_on=date.fromisoformat(str(answer["baseline_on"])),
         forecast_on=_day(answer["forecast_on"]),
         achieved_on=_day(answer["achieved_on"]),
         cancelled_on=_day(answer["cancelled_on"]),

@@ -240,10 +240,15 @@ def _merged_ranges(workbook: Any, worksheet: Any) -> list[tuple[int, int, int, i
             tail = window[-_SCAN_OVERLAP:]
     ranges = []
     for ref in sorted(found):
-        bounds = range_boundaries(ref.decode("ascii"))
-        if None not in bounds:
-            ranges.append(tuple(int(bound) for bound in bounds))  # type: ignore[arg-type]
-    return ranges  # type: ignore[return-value]
+        low_column, low_row, high_column, high_row = range_boundaries(ref.decode("ascii"))
+        if (
+            low_column is not None
+            and low_row is not None
+            and high_column is not None
+            and high_row is not None
+        ):
+            ranges.append((low_column, low_row, high_column, high_row))
+    return ranges
 
 
 def _fills(

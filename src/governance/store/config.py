@@ -13,12 +13,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from eventsourcing.utils import get_topic
 
-from governance.settings import settings
+from governance.settings import Settings, settings
 from governance.store.postgres import DDL_LOCK, PostgresLedgerRecorder
 from governance.store.serialisation import OrjsonTranscoder, PydanticMapper
 from governance.store.sqlite import SQLiteLedgerRecorder
-
-DEFAULT_DATABASE_URL = "sqlite:///./var/governance.db"
 
 
 class DatabaseURLError(ValueError):
@@ -26,7 +24,8 @@ class DatabaseURLError(ValueError):
 
 
 def database_url() -> str:
-    return settings().database_url or DEFAULT_DATABASE_URL
+    """The store `GOVERNANCE_DATABASE_URL` names (set but empty: the default)."""
+    return settings().database_url or str(Settings.model_fields["database_url"].default)
 
 
 def store_env(url: str) -> dict[str, str]:
@@ -36,7 +35,7 @@ def store_env(url: str) -> dict[str, str]:
     common = {
         "MAPPER_TOPIC": get_topic(PydanticMapper),
         "TRANSCODER_TOPIC": get_topic(OrjsonTranscoder),
-        "AGGREGATE_CACHE_MAXSIZE": "20000",
+        "AGGREGATE_CACHE_MAXSIZE": str(config.aggregate_cache_size),
     }
     if url.startswith("sqlite:///"):
         path = url.removeprefix("sqlite:///")
@@ -70,7 +69,7 @@ def store_env(url: str) -> dict[str, str]:
             "POSTGRES_POOL_SIZE": str(config.db_pool_size),
             "POSTGRES_MAX_OVERFLOW": str(config.db_pool_overflow),
             # The library's 5 s would end a batch whose hashing runs between statements.
-            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "60",
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": str(config.db_idle_in_transaction_timeout),
             "APPLICATION_RECORDER_TOPIC": get_topic(PostgresLedgerRecorder),
         }
     raise DatabaseURLError(f"unsupported database URL {url!r}: use sqlite:///... or postgresql://...")

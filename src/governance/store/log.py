@@ -11,6 +11,7 @@ two by notification id.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -203,6 +204,10 @@ class LedgerLogRecorder:
     clock: Callable[[], datetime] | None = None
     """Where `recorded_at` comes from; None means the database's own clock (the host's
     clock on SQLite). Tests set it to a fake clock."""
+    write_transaction: Callable[[], AbstractContextManager[Any]]
+    """A transaction holding the append lock (each store's recorder has its own)."""
+    _append: Callable[..., Sequence[int]]
+    """Store events with their log entries inside `write_transaction` (each store's own)."""
 
     def _sql(self, template: str) -> str:
         raise NotImplementedError

@@ -159,7 +159,7 @@ class PostgresLedgerRecorder(LedgerLogRecorder, PostgresApplicationRecorder):
         super().__init__(datastore, events_table_name=events_table_name)
         schema = Identifier(self.datastore.schema)
         for statement in LEDGER_TABLES:
-            self.sql_create_statements.append(SQL(statement).format(schema=schema))  # type: ignore[arg-type]
+            self.sql_create_statements.append(SQL(statement).format(schema=schema))
 
     def create_table(self) -> None:
         # Processes that start together would otherwise race on the same DDL and fail

@@ -9,6 +9,7 @@ the library's own mapper kept: an event class with ``class_version = 2`` and a m
 from __future__ import annotations
 
 from typing import Any, cast
+from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent, Transcoder
@@ -26,7 +27,7 @@ class OrjsonTranscoder(Transcoder):
         return orjson.loads(data)
 
 
-class PydanticMapper(Mapper):
+class PydanticMapper(Mapper[UUID]):
     """Stores an event as its JSON-mode dump without `originator_id`/`originator_version`
     (they are columns) and without null optional fields (DOMAIN.md §3: absent, never null)."""
 
