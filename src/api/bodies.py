@@ -11,10 +11,12 @@ from __future__ import annotations
 import typing
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from api.examples import EXAMPLES
+from api.problems import HASH_REGEX, RECORDED_AT_REGEX
 from governance.base import NOT_DATA
 from governance.events import EVENT_TYPES
 from governance.values import Day, Key
@@ -51,7 +53,7 @@ def body_model(
     example = dict(EXAMPLES[event_type])
     for name in leave_out:
         example.pop(name, None)
-    return create_model(  # type: ignore[call-overload, no-any-return]
+    return create_model(
         f"{event_type}Body",
         __config__=ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [example]}),
         **fields,
@@ -61,14 +63,14 @@ def body_model(
 class Envelope(BaseModel):
     """A stored event as DOMAIN.md §7 writes it."""
 
-    seq: int
-    id: str
-    subject: str
-    type: str
-    version: int
+    seq: int = Field(ge=1)
+    id: UUID
+    subject: str = Field(examples=["risk:OR-631"])
+    type: str = Field(examples=["RiskAssessed"])
+    version: int = Field(ge=1)
     effective_on: date
-    recorded_at: str = Field(examples=["2025-09-15T08:30:00.000000Z"])
+    recorded_at: str = Field(pattern=RECORDED_AT_REGEX, examples=["2025-09-15T08:30:00.000000Z"])
     actor: str | None
     data: dict[str, Any]
-    prev_hash: str
-    hash: str
+    prev_hash: str = Field(pattern=HASH_REGEX)
+    hash: str = Field(pattern=HASH_REGEX)

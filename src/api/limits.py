@@ -28,7 +28,8 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 def media_type(scope: Scope) -> str:
     for name, value in scope.get("headers", ()):
         if name == b"content-type":
-            return value.decode("latin-1").split(";", 1)[0].strip().lower()
+            text: str = value.decode("latin-1")
+            return text.split(";", 1)[0].strip().lower()
     return ""
 
 

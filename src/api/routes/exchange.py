@@ -112,7 +112,7 @@ async def import_events(request: Request, user: Admin, ledger: LedgerDep) -> Res
             body.write(chunk)
         body.seek(0)
         try:
-            imported = await run_in_threadpool(import_stream, ledger, body)  # type: ignore[arg-type]
+            imported = await run_in_threadpool(import_stream, ledger, body)
         except ImportRefused as refusal:
             return refused(refusal)
     return OrjsonResponse(imported.as_dict())
