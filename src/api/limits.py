@@ -1,21 +1,30 @@
 """Request limits checked before any route runs: 413 for a body over 1 MiB (except an
 import or a register, which stream), 415 for a write that is not JSON (or, for a register,
 neither a workbook nor CSV), 422 for a JSON body read
-strictly (`strict_json`) and for U+0000 in any query parameter (no store keeps it)."""
+strictly (`strict_json`) and for U+0000 in any query parameter (no store keeps it).
+
+They are checked in the order a client expects: a path no route takes is a 404 and a
+method the path does not take a 405 (the app answers both, without reading the body),
+and a write without a valid bearer token is a 401, before anything about its body."""
 
 from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.responses import field_error, problem
+from api.auth import bearer_token, token_user
+from api.responses import field_error, not_authenticated, problem
 from api.strict_json import BodyRefused, check_json_body
 
 MAX_BODY = 1024 * 1024
 IMPORT_PATH = "/import"
 IMPORT_TYPES = frozenset({"application/x-ndjson", "application/jsonl", "text/plain"})
+REGISTER_PREFIX = "/registers/"
 REGISTER_PATHS = frozenset({"/registers/risks", "/registers/mitigations", "/registers/milestones"})
 REGISTER_TYPES = frozenset({"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/csv"})
 REGISTER_PAGE_PATHS = frozenset({"/ui/registers/import", "/ui/registers/import/confirm"})
@@ -52,7 +61,16 @@ class RequestLimits:
         if scope["method"] not in ("POST", "PUT", "PATCH"):
             await self.app(scope, receive, send)
             return
+        if not _routed(scope):
+            await self.app(scope, receive, send)
+            return
+        if not scope["path"].startswith(FORM_PREFIX) and not await _authenticated(scope):
+            await not_authenticated()(scope, receive, send)
+            return
         kind = media_type(scope)
+        if scope["path"].startswith(REGISTER_PREFIX) and scope["path"] not in REGISTER_PATHS:
+            await self.app(scope, receive, send)  # no such register: the route answers 404
+            return
         if scope["path"] == IMPORT_PATH:
             if kind not in IMPORT_TYPES:
                 await self._refuse(
@@ -120,6 +138,24 @@ class RequestLimits:
         scope: Scope, receive: Receive, send: Send, status: int, title: str, detail: str
     ) -> None:
         await problem(status, title, detail)(scope, receive, send)
+
+
+def _routed(scope: Scope) -> bool:
+    """Whether a route takes this method at this path."""
+    app: Starlette = scope["app"]
+    return any(route.matches(scope)[0] is Match.FULL for route in app.router.routes)
+
+
+async def _authenticated(scope: Scope) -> bool:
+    """Whether the request carries a valid bearer token."""
+    authorization = next(
+        (value.decode("latin-1") for name, value in scope.get("headers", ()) if name == b"authorization"),
+        None,
+    )
+    token = bearer_token(authorization)
+    if token is None:
+        return False
+    return await run_in_threadpool(token_user, scope["app"], token) is not None
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -22,6 +22,7 @@ DAY_REGEX = r"^\d{4}-\d{2}-\d{2}$"
 INSTANT_REGEX = r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
 KNOWN_AT_REGEX = r"^(\d{4}-\d{2}-\d{2}([Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2}))?)?$"
 """An RFC 3339 instant, or a date (the end of that day in Oslo); empty means now."""
+INSTANT_OR_DAY_REGEX = r"^\d{4}-\d{2}-\d{2}([Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2}))?$"
 RECORDED_AT_REGEX = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$"
 TERTIAL_REGEX = r"^\d{4}-T[123]$"
 HASH_REGEX = "^[0-9a-f]{64}$"
@@ -58,9 +59,9 @@ def day_query(description: str) -> Any:
     return Query(description=description, json_schema_extra={"format": "date", "pattern": DAY_REGEX})
 
 
-def known_at_query(description: str) -> Any:
-    """An instant in the forms `known_at` takes (checked by the route)."""
-    return Query(description=description, json_schema_extra={"pattern": KNOWN_AT_REGEX})
+def instant_query(description: str) -> Any:
+    """An RFC 3339 instant or a date in the query (checked by the route)."""
+    return Query(description=description, json_schema_extra={"pattern": INSTANT_OR_DAY_REGEX})
 
 
 class FieldProblem(BaseModel):

@@ -11,6 +11,7 @@ from fastapi import Depends, Query, Request
 
 from api.auth import LedgerDep
 from api.parameters import InvalidQuery
+from api.problems import DAY_REGEX, KNOWN_AT_REGEX
 from governance.projections.runner import ReadModels
 from governance.timemodel import TimeFormatError, format_instant, parse_as_of, parse_day, parse_known_at
 
@@ -35,12 +36,17 @@ class ReadTime:
 def read_time(
     ledger: LedgerDep,
     as_of: Annotated[
-        str | None, Query(description="The day to read at (YYYY-MM-DD); default today in Oslo")
+        str | None,
+        Query(
+            description="The day to read at (YYYY-MM-DD); default today in Oslo",
+            json_schema_extra={"format": "date", "pattern": DAY_REGEX},
+        ),
     ] = None,
     known_at: Annotated[
         str | None,
         Query(
-            description="Read what was recorded up to this instant (RFC 3339), or to the end of this day in Oslo"
+            description="Read what was recorded up to this instant (RFC 3339), or to the end of this day in Oslo",
+            json_schema_extra={"pattern": KNOWN_AT_REGEX},
         ),
     ] = None,
 ) -> ReadTime:

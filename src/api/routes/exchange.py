@@ -75,7 +75,10 @@ def verify_chain(
     response_class=StreamingResponse,
     responses={
         **READ_PROBLEMS,
-        200: {"content": {MEDIA_TYPE: {}}, "description": "One §7 event per line, in log order"},
+        200: {
+            "content": {MEDIA_TYPE: {"schema": {"type": "string"}}},
+            "description": "One §7 event per line, in log order",
+        },
     },
 )
 def export_events(user: LogReader, ledger: LedgerDep) -> StreamingResponse:

@@ -32,11 +32,15 @@ from governance import keys
 def write_headers(
     if_match: Annotated[
         str | None,
-        Header(description='Write only if the subject is at this version: its ETag ("7"), or `*`'),
+        Header(
+            alias="If-Match",
+            description='Write only if the subject is at this version: its ETag ("7"), or `*`',
+        ),
     ] = None,
     idempotency_key: Annotated[
         str | None,
         Header(
+            alias="Idempotency-Key",
             description="Retry safely: a repeated key answers the first response again",
             json_schema_extra={"pattern": IDEMPOTENCY_KEY_REGEX},
         ),
