@@ -100,7 +100,7 @@ def export_events(user: LogReader, ledger: LedgerDep) -> StreamingResponse:
         "requestBody": {
             "required": True,
             "content": {
-                media: {"schema": {"type": "string"}, "example": IMPORT_EXAMPLE}
+                media: {"schema": {"type": "string", "format": "binary"}, "example": IMPORT_EXAMPLE}
                 for media in ("application/x-ndjson", "application/jsonl", "text/plain")
             },
         }

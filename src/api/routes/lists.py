@@ -14,6 +14,7 @@ from api.csv import CSV_RESPONSE, csv_response, wants_csv
 from api.parameters import InvalidQuery
 from api.problems import LIST_PROBLEMS, SUBJECT_KEY_REGEX, Responses, day_query, key_query
 from api.reading import At, ModelsDep, day_param, single_valued
+from api.shapes import LogReading
 from governance.answers import (
     ANSWERS,
     BoardCaseAnswer,
@@ -39,11 +40,6 @@ from governance.values import Phase, Rating
 router = APIRouter(tags=["lists"], dependencies=[Depends(single_valued)])
 
 Item = TypeVar("Item", bound=BaseModel)
-
-
-class LogReading(BaseModel):
-    position: int
-    head_hash: str
 
 
 class Page(BaseModel, Generic[Item]):

@@ -210,7 +210,7 @@ def _effective_on(text: str | None, today: date) -> date:
             "required": True,
             "content": {
                 XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
-                CSV_MEDIA_TYPE: {"schema": {"type": "string"}},
+                CSV_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
             },
         }
     },
