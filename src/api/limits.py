@@ -64,13 +64,13 @@ class RequestLimits:
         if not _routed(scope):
             await self.app(scope, receive, send)
             return
+        if scope["path"].startswith(REGISTER_PREFIX) and scope["path"] not in REGISTER_PATHS:
+            await self.app(scope, receive, send)  # no such register: the route answers 404
+            return
         if not scope["path"].startswith(FORM_PREFIX) and not await _authenticated(scope):
             await not_authenticated()(scope, receive, send)
             return
         kind = media_type(scope)
-        if scope["path"].startswith(REGISTER_PREFIX) and scope["path"] not in REGISTER_PATHS:
-            await self.app(scope, receive, send)  # no such register: the route answers 404
-            return
         if scope["path"] == IMPORT_PATH:
             if kind not in IMPORT_TYPES:
                 await self._refuse(

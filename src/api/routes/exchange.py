@@ -6,7 +6,7 @@ from __future__ import annotations
 import tempfile
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -14,11 +14,12 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import Admin, LedgerDep, LogReader
 from api.parameters import InvalidQuery
 from api.problems import PROBLEMS, READ_PROBLEMS
+from api.reading import single_valued
 from api.responses import OrjsonResponse, ProblemResponse, field_error, problem
 from governance.exchange import MEDIA_TYPE, ImportRefused, export_chunks, import_stream
 from governance.integrity import verify
 
-router = APIRouter(tags=["integrity and exchange"])
+router = APIRouter(tags=["integrity and exchange"], dependencies=[Depends(single_valued)])
 
 
 class VerifyAnswer(BaseModel):
