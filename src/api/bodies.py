@@ -29,10 +29,10 @@ DECLARED: list[tuple[Any, dict[str, Any]]] = [
     (MilestoneRef, {"pattern": PAIR_REGEX}),
     (AmendmentRef, {"pattern": f"^{KEY_PATTERN}#[1-9][0-9]{{0,18}}$"}),
     (SubjectRef, {"pattern": SUBJECT_KEY_REGEX}),
-    (Text, {"minLength": 1, "pattern": r"\S"}),
+    (Text, {"minLength": 1, "pattern": r"^\s*[^\s\x00][^\x00]*$"}),
 ]
-"""What the schema says of the events' checked strings (their validators check more:
-text has no lone surrogate and no U+0000)."""
+"""What the schema says of the events' checked strings: text has a non-space character
+and no U+0000 (its validator also refuses a lone surrogate, which a pattern cannot say)."""
 
 
 def _declared(hint: Any) -> dict[str, Any] | None:

@@ -13,7 +13,7 @@ from api.auth import LedgerDep
 from api.parameters import InvalidQuery
 from api.problems import DAY_REGEX, KNOWN_AT_REGEX
 from governance.projections.runner import ReadModels
-from governance.timemodel import TimeFormatError, format_instant, parse_as_of, parse_day, parse_known_at
+from governance.timemodel import TimeFormatError, format_instant, oslo_day, parse_day, parse_known_at
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,8 @@ def read_time(
 ) -> ReadTime:
     now = ledger.clock()
     try:
-        day = parse_as_of(as_of, now)
+        # An empty `as_of` is not a date: over the API it is refused, as the schema says.
+        day = oslo_day(now) if as_of is None else parse_day(as_of)
     except TimeFormatError as error:
         raise InvalidQuery("as_of", str(error)) from None
     try:

@@ -228,3 +228,11 @@ def test_a_bad_tertial_is_named_in_the_path(client: TestClient, headers: dict[st
         response = client.get(path, headers=headers)
         assert response.status_code == 422
         assert response.json()["errors"][0]["loc"] == ["path", "tertial"]
+
+
+def test_an_empty_as_of_is_not_a_date(client: TestClient, headers: dict[str, str]) -> None:
+    """The schema says `as_of` is a date; an empty one is refused rather than read as today."""
+    response = client.get("/risks/OR-631?as_of=", headers=headers)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["query", "as_of"]
+    assert client.get("/risks/OR-631?known_at=", headers=headers).status_code == 200  # now, as declared
