@@ -12,6 +12,7 @@ from api.access_log import AccessLog
 from api.auth import TokenCache
 from api.errors import install_error_handlers
 from api.limits import RequestLimits
+from api.openapi import install_openapi, operation_id
 from api.pages.site import install_pages
 from api.responses import OrjsonResponse
 from api.routes import exchange, health, lists, reads, registers, subjects, writes
@@ -49,6 +50,7 @@ def create_app(ledger: Ledger | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        generate_unique_id_function=operation_id,
     )
     app.state.ledger = ledger if ledger is not None else Ledger()
     app.state.readmodels = ReadModels(app.state.ledger)
@@ -70,6 +72,7 @@ def create_app(ledger: Ledger | None = None) -> FastAPI:
     app.include_router(exchange.router)
     app.include_router(registers.router)
     install_pages(app)
+    install_openapi(app)
     return app
 
 

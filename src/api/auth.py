@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.applications import Starlette
 
 from governance.application import Ledger
 from governance.errors import SubjectNotFound
@@ -67,12 +68,25 @@ def ledger_of(request: Request) -> Ledger:
 LedgerDep = Annotated[Ledger, Depends(ledger_of)]
 
 
+def token_user(app: Starlette, token: str) -> User | None:
+    """The user a bearer token names, if any (cached for `CACHE_SECONDS`)."""
+    tokens: TokenCache = app.state.tokens
+    ledger: Ledger = app.state.ledger
+    return tokens.user(Users(ledger.log), token)
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header."""
+    scheme, _, token = (authorization or "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
 def current_user(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
 ) -> User:
     if credentials is None or not credentials.credentials:
         raise NotAuthenticated()
-    user = request.app.state.tokens.user(Users(ledger_of(request).log), credentials.credentials)
+    user = token_user(request.app, credentials.credentials)
     if user is None:
         raise NotAuthenticated()
     request.state.actor = user.name  # for the request's log line

@@ -3,7 +3,7 @@ change request compares."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Query
@@ -11,13 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.bodies import Envelope
 from api.parameters import InvalidQuery
+from api.problems import HASH_REGEX, KNOWN_AT_REGEX, RECORDED_AT_REGEX, SUBJECT_KEY_REGEX, TERTIAL_REGEX
 from api.reading import known_at_param
 
 
 class Reading(BaseModel):
-    known_at: str
-    position: int
-    head_hash: str
+    known_at: str = Field(pattern=RECORDED_AT_REGEX)
+    position: int = Field(ge=0)
+    head_hash: str = Field(pattern=HASH_REGEX)
 
 
 class Change(BaseModel):
@@ -29,7 +30,7 @@ class Change(BaseModel):
 class TertialChanges(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
-    tertial: str
+    tertial: str = Field(pattern=TERTIAL_REGEX)
     from_: Reading = Field(alias="from")
     to: Reading
     changes: list[Change]
@@ -39,8 +40,8 @@ class TertialChanges(BaseModel):
 class SubjectChanges(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
-    subject: str
-    as_of: str
+    subject: str = Field(pattern=SUBJECT_KEY_REGEX)
+    as_of: date
     from_: Reading = Field(alias="from")
     to: Reading
     changes: list[Change]
@@ -49,9 +50,15 @@ class SubjectChanges(BaseModel):
 
 FromKnownAt = Annotated[
     str,
-    Query(description="The earlier reading: an RFC 3339 instant, or a date (the end of that day in Oslo)"),
+    Query(
+        description="The earlier reading: an RFC 3339 instant, or a date (the end of that day in Oslo)",
+        json_schema_extra={"pattern": KNOWN_AT_REGEX},
+    ),
 ]
-ToKnownAt = Annotated[str | None, Query(description="The later reading (default now)")]
+ToKnownAt = Annotated[
+    str | None,
+    Query(description="The later reading (default now)", json_schema_extra={"pattern": KNOWN_AT_REGEX}),
+]
 
 
 def readings(from_known_at: str, to_known_at: str | None, now: datetime) -> tuple[datetime, datetime]:

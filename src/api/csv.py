@@ -14,7 +14,7 @@ CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
         "content": {"text/csv": {"schema": {"type": "string"}}},
-        "description": "With `Accept: text/csv`: every item of the filter as CSV (RFC 4180), streamed",
+        "description": "A page; with `Accept: text/csv`, every item of the filter as CSV (RFC 4180), streamed",
     }
 }
 

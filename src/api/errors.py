@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 
 from api.auth import Forbidden, NotAuthenticated
 from api.parameters import InvalidParameter
-from api.responses import ProblemResponse, field_error, problem
+from api.responses import ProblemResponse, field_error, not_authenticated, problem
 from governance.errors import (
     ConcurrentAppend,
     IdempotencyConflict,
@@ -106,12 +106,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(NotAuthenticated)
     async def _not_authenticated(_: Request, __: NotAuthenticated) -> ProblemResponse:
-        return problem(
-            401,
-            "Not authenticated",
-            "a valid bearer token is required (Authorization: Bearer <token>)",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        return not_authenticated()
 
     @app.exception_handler(Forbidden)
     async def _forbidden(_: Request, error: Forbidden) -> ProblemResponse:

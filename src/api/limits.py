@@ -1,21 +1,30 @@
 """Request limits checked before any route runs: 413 for a body over 1 MiB (except an
 import or a register, which stream), 415 for a write that is not JSON (or, for a register,
 neither a workbook nor CSV), 422 for a JSON body read
-strictly (`strict_json`) and for U+0000 in any query parameter (no store keeps it)."""
+strictly (`strict_json`) and for U+0000 in any query parameter (no store keeps it).
+
+They are checked in the order a client expects: a path no route takes is a 404 and a
+method the path does not take a 405 (the app answers both, without reading the body),
+and a write without a valid bearer token is a 401, before anything about its body."""
 
 from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.responses import field_error, problem
+from api.auth import bearer_token, token_user
+from api.responses import field_error, not_authenticated, problem
 from api.strict_json import BodyRefused, check_json_body
 
 MAX_BODY = 1024 * 1024
 IMPORT_PATH = "/import"
 IMPORT_TYPES = frozenset({"application/x-ndjson", "application/jsonl", "text/plain"})
+REGISTER_PREFIX = "/registers/"
 REGISTER_PATHS = frozenset({"/registers/risks", "/registers/mitigations", "/registers/milestones"})
 REGISTER_TYPES = frozenset({"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/csv"})
 REGISTER_PAGE_PATHS = frozenset({"/ui/registers/import", "/ui/registers/import/confirm"})
@@ -28,7 +37,8 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 def media_type(scope: Scope) -> str:
     for name, value in scope.get("headers", ()):
         if name == b"content-type":
-            return value.decode("latin-1").split(";", 1)[0].strip().lower()
+            text: str = value.decode("latin-1")
+            return text.split(";", 1)[0].strip().lower()
     return ""
 
 
@@ -50,6 +60,15 @@ class RequestLimits:
             return
         if scope["method"] not in ("POST", "PUT", "PATCH"):
             await self.app(scope, receive, send)
+            return
+        if not _routed(scope):
+            await self.app(scope, receive, send)
+            return
+        if scope["path"].startswith(REGISTER_PREFIX) and scope["path"] not in REGISTER_PATHS:
+            await self.app(scope, receive, send)  # no such register: the route answers 404
+            return
+        if not scope["path"].startswith(FORM_PREFIX) and not await _authenticated(scope):
+            await not_authenticated()(scope, receive, send)
             return
         kind = media_type(scope)
         if scope["path"] == IMPORT_PATH:
@@ -119,6 +138,27 @@ class RequestLimits:
         scope: Scope, receive: Receive, send: Send, status: int, title: str, detail: str
     ) -> None:
         await problem(status, title, detail)(scope, receive, send)
+
+
+def _routed(scope: Scope) -> bool:
+    """Whether a route takes this method at this path."""
+    app: Starlette = scope["app"]
+    return any(route.matches(scope)[0] is Match.FULL for route in app.router.routes)
+
+
+async def _authenticated(scope: Scope) -> bool:
+    """Whether the request carries a valid bearer token."""
+    authorization = next(
+        (value.decode("latin-1") for name, value in scope.get("headers", ()) if name == b"authorization"),
+        None,
+    )
+    token = bearer_token(authorization)
+    if token is None:
+        return False
+    try:
+        return await run_in_threadpool(token_user, scope["app"], token) is not None
+    except Exception:  # noqa: BLE001 - the store cannot tell now: the route asks again, and answers 503
+        return True
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

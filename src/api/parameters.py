@@ -20,3 +20,7 @@ class InvalidHeader(InvalidParameter):
 
 class InvalidQuery(InvalidParameter):
     location = "query"
+
+
+class InvalidPathParameter(InvalidParameter):
+    location = "path"

@@ -11,8 +11,9 @@ from fastapi import Depends, Query, Request
 
 from api.auth import LedgerDep
 from api.parameters import InvalidQuery
+from api.problems import DAY_REGEX, KNOWN_AT_REGEX
 from governance.projections.runner import ReadModels
-from governance.timemodel import TimeFormatError, format_instant, parse_as_of, parse_day, parse_known_at
+from governance.timemodel import TimeFormatError, format_instant, oslo_day, parse_day, parse_known_at
 
 
 @dataclass(frozen=True)
@@ -35,18 +36,24 @@ class ReadTime:
 def read_time(
     ledger: LedgerDep,
     as_of: Annotated[
-        str | None, Query(description="The day to read at (YYYY-MM-DD); default today in Oslo")
+        str | None,
+        Query(
+            description="The day to read at (YYYY-MM-DD); default today in Oslo",
+            json_schema_extra={"format": "date", "pattern": DAY_REGEX},
+        ),
     ] = None,
     known_at: Annotated[
         str | None,
         Query(
-            description="Read what was recorded up to this instant (RFC 3339), or to the end of this day in Oslo"
+            description="Read what was recorded up to this instant (RFC 3339), or to the end of this day in Oslo",
+            json_schema_extra={"pattern": KNOWN_AT_REGEX},
         ),
     ] = None,
 ) -> ReadTime:
     now = ledger.clock()
     try:
-        day = parse_as_of(as_of, now)
+        # An empty `as_of` is not a date: over the API it is refused, as the schema says.
+        day = oslo_day(now) if as_of is None else parse_day(as_of)
     except TimeFormatError as error:
         raise InvalidQuery("as_of", str(error)) from None
     try:

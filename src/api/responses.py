@@ -51,3 +51,12 @@ def field_error(loc: tuple[str | int, ...] | list[str | int], msg: str, type_: s
         "msg": msg,
         "type": type_,
     }
+
+
+def not_authenticated() -> ProblemResponse:
+    return problem(
+        401,
+        "Not authenticated",
+        "a valid bearer token is required (Authorization: Bearer <token>)",
+        headers={"WWW-Authenticate": "Bearer"},
+    )

@@ -19,7 +19,7 @@ from fastapi import Depends, Request, Response
 
 from governance.application import Ledger
 from governance.timemodel import format_instant
-from governance.users import Role, User, token_hash
+from governance.users import ROLES, User, token_hash
 
 SESSION_COOKIE = "governance_session"
 SIGN_IN_COOKIE = "governance_sign_in"
@@ -113,7 +113,9 @@ class Sessions:
 
 
 def _user(name: str, role: str, projects: str) -> User:
-    chosen: Role = role  # type: ignore[assignment]
+    chosen = next((known for known in ROLES if known == role), None)
+    if chosen is None:
+        raise ValueError(f"a session's user has the unknown role {role!r}")
     return User(name, chosen, frozenset(orjson.loads(projects)))
 
 

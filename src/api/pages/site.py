@@ -6,6 +6,8 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+from starlette.types import Scope
 
 from api.pages import docs, registers, signin, views
 from api.pages.frame import BadPageParameter, page
@@ -16,7 +18,7 @@ from governance.reports.rendering import static_dir
 class StaticAssets(StaticFiles):
     """Static files with the headers every response of the pages carries."""
 
-    async def get_response(self, path: str, scope):  # type: ignore[no-untyped-def]
+    async def get_response(self, path: str, scope: Scope) -> Response:
         response = await super().get_response(path, scope)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Cache-Control"] = "public, max-age=3600"

@@ -28,7 +28,7 @@ from governance.application import Ledger
 from governance.changes import split
 from governance.csvformat import ENVELOPE_COLUMNS
 from governance.integrity import verify
-from governance.keys import KINDS, KeyFormatError, SubjectKey
+from governance.keys import KINDS, KeyFormatError, Kind, SubjectKey
 from governance.projections.audit import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -80,9 +80,9 @@ def _models(request: Request) -> ReadModels:
     return models
 
 
-def _subject(kind: str, *parts: str) -> SubjectKey:
+def _subject(kind: Kind, *parts: str) -> SubjectKey:
     try:
-        return SubjectKey(kind, "/".join(parts))  # type: ignore[arg-type]
+        return SubjectKey(kind, "/".join(parts))
     except KeyFormatError:
         raise PageNotFound(f"Adressen navngir ingen {labels.label(kind, 'subject_kind')}.") from None
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import tempfile
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -14,11 +14,12 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import Admin, LedgerDep, LogReader
 from api.parameters import InvalidQuery
 from api.problems import PROBLEMS, READ_PROBLEMS
+from api.reading import single_valued
 from api.responses import OrjsonResponse, ProblemResponse, field_error, problem
 from governance.exchange import MEDIA_TYPE, ImportRefused, export_chunks, import_stream
 from governance.integrity import verify
 
-router = APIRouter(tags=["integrity and exchange"])
+router = APIRouter(tags=["integrity and exchange"], dependencies=[Depends(single_valued)])
 
 
 class VerifyAnswer(BaseModel):
@@ -75,7 +76,10 @@ def verify_chain(
     response_class=StreamingResponse,
     responses={
         **READ_PROBLEMS,
-        200: {"content": {MEDIA_TYPE: {}}, "description": "One §7 event per line, in log order"},
+        200: {
+            "content": {MEDIA_TYPE: {"schema": {"type": "string"}}},
+            "description": "One §7 event per line, in log order",
+        },
     },
 )
 def export_events(user: LogReader, ledger: LedgerDep) -> StreamingResponse:
@@ -97,7 +101,7 @@ def export_events(user: LogReader, ledger: LedgerDep) -> StreamingResponse:
         "requestBody": {
             "required": True,
             "content": {
-                media: {"schema": {"type": "string"}, "example": IMPORT_EXAMPLE}
+                media: {"schema": {"type": "string", "format": "binary"}, "example": IMPORT_EXAMPLE}
                 for media in ("application/x-ndjson", "application/jsonl", "text/plain")
             },
         }
@@ -112,7 +116,7 @@ async def import_events(request: Request, user: Admin, ledger: LedgerDep) -> Res
             body.write(chunk)
         body.seek(0)
         try:
-            imported = await run_in_threadpool(import_stream, ledger, body)  # type: ignore[arg-type]
+            imported = await run_in_threadpool(import_stream, ledger, body)
         except ImportRefused as refusal:
             return refused(refusal)
     return OrjsonResponse(imported.as_dict())

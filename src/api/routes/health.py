@@ -9,15 +9,16 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
+from api.reading import single_valued
 from api.responses import OrjsonResponse
 from governance.application import Ledger
 from governance.projections.runner import ReadModels
 from governance.store.faults import Fault, classify
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], dependencies=[Depends(single_valued)])
 
 PROBE_SECONDS = 0.5
 """How long /health waits for the store to say where the log's head is."""

@@ -12,8 +12,9 @@ from pydantic import BaseModel
 from api.auth import CurrentUser
 from api.csv import CSV_RESPONSE, csv_response, wants_csv
 from api.parameters import InvalidQuery
-from api.problems import READ_PROBLEMS
+from api.problems import LIST_PROBLEMS, SUBJECT_KEY_REGEX, Responses, day_query, key_query
 from api.reading import At, ModelsDep, day_param, single_valued
+from api.shapes import LogReading
 from governance.answers import (
     ANSWERS,
     BoardCaseAnswer,
@@ -41,11 +42,6 @@ router = APIRouter(tags=["lists"], dependencies=[Depends(single_valued)])
 Item = TypeVar("Item", bound=BaseModel)
 
 
-class LogReading(BaseModel):
-    position: int
-    head_hash: str
-
-
 class Page(BaseModel, Generic[Item]):
     items: list[Item]
     next_cursor: str | None
@@ -54,11 +50,12 @@ class Page(BaseModel, Generic[Item]):
 
 Boolean = Literal["true", "false"]
 Q = Annotated[str, Query(description="A substring of the key or the name/title, compared case-folded")]
+ProjectFilter = Annotated[str | None, key_query("Only this project's (a bare key, KAK)")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page")]
 CursorParam = Annotated[
     str | None, Query(description="`next_cursor` of the page before: continues its reading and filters")
 ]
-LIST = {"responses": {**READ_PROBLEMS, **CSV_RESPONSE}}
+LISTED: Responses = {**LIST_PROBLEMS, **CSV_RESPONSE}
 
 
 def bare_key(name: str, value: str | None) -> str | None:
@@ -102,8 +99,8 @@ def listed(
     else:
         as_of, position = at.as_of, position_at(models, at.known_at)
     if wants_csv(request):
-        items = every_item(models, query, as_of=as_of, position=position)
-        return csv_response(columns_of(ANSWERS[kind]), items)
+        every = every_item(models, query, as_of=as_of, position=position)
+        return csv_response(columns_of(ANSWERS[kind]), every)
     items, next_page = list_page(models, query, as_of=as_of, position=position, limit=limit, after=after)
     return {
         "items": items,
@@ -112,7 +109,7 @@ def listed(
     }
 
 
-@router.get("/projects", response_model=Page[ProjectAnswer], **LIST)
+@router.get("/projects", response_model=Page[ProjectAnswer], responses=LISTED)
 def list_projects(
     request: Request,
     models: ModelsDep,
@@ -130,13 +127,13 @@ def list_projects(
     return listed(request, models, at, "project", filters, q, limit, cursor)
 
 
-@router.get("/milestones", response_model=Page[MilestoneAnswer], **LIST)
+@router.get("/milestones", response_model=Page[MilestoneAnswer], responses=LISTED)
 def list_milestones(
     request: Request,
     models: ModelsDep,
     at: At,
     user: CurrentUser,
-    project: str | None = None,
+    project: ProjectFilter = None,
     state: Literal["achieved", "cancelled", "overdue", "planned"] | None = None,
     q: Q = "",
     limit: Limit = DEFAULT_LIMIT,
@@ -147,13 +144,13 @@ def list_milestones(
     return listed(request, models, at, "milestone", filters, q, limit, cursor)
 
 
-@router.get("/risks", response_model=Page[RiskAnswer], **LIST)
+@router.get("/risks", response_model=Page[RiskAnswer], responses=LISTED)
 def list_risks(
     request: Request,
     models: ModelsDep,
     at: At,
     user: CurrentUser,
-    project: str | None = None,
+    project: ProjectFilter = None,
     organisation: str | None = None,
     owner: str | None = None,
     level: Literal["low", "medium", "high", "critical"] | None = None,
@@ -173,13 +170,13 @@ def list_risks(
     return listed(request, models, at, "risk", filters, q, limit, cursor)
 
 
-@router.get("/contracts", response_model=Page[ContractAnswer], **LIST)
+@router.get("/contracts", response_model=Page[ContractAnswer], responses=LISTED)
 def list_contracts(
     request: Request,
     models: ModelsDep,
     at: At,
     user: CurrentUser,
-    project: str | None = None,
+    project: ProjectFilter = None,
     supplier: str | None = None,
     q: Q = "",
     limit: Limit = DEFAULT_LIMIT,
@@ -190,18 +187,21 @@ def list_contracts(
     return listed(request, models, at, "contract", filters, q, limit, cursor)
 
 
-@router.get("/board-cases", response_model=Page[BoardCaseAnswer], **LIST)
+@router.get("/board-cases", response_model=Page[BoardCaseAnswer], responses=LISTED)
 def list_board_cases(
     request: Request,
     models: ModelsDep,
     at: At,
     user: CurrentUser,
-    body: str | None = None,
-    meeting_from: str | None = None,
-    meeting_to: str | None = None,
+    body: Annotated[str | None, key_query("Only this board's cases (a bare key, HDO)")] = None,
+    meeting_from: Annotated[str | None, day_query("Met on or after this day")] = None,
+    meeting_to: Annotated[str | None, day_query("Met on or before this day")] = None,
     refers_to: Annotated[
         str | None,
-        Query(description="A full subject key (project:KAK) the case or one of its decisions refers to"),
+        Query(
+            description="A full subject key (project:KAK) the case or one of its decisions refers to",
+            json_schema_extra={"pattern": SUBJECT_KEY_REGEX},
+        ),
     ] = None,
     q: Q = "",
     limit: Limit = DEFAULT_LIMIT,

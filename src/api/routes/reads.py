@@ -15,10 +15,21 @@ from api.auth import CurrentUser, LogReader
 from api.bodies import Envelope
 from api.changes import FromKnownAt, TertialChanges, ToKnownAt, readings
 from api.csv import CSV_RESPONSE, csv_response, wants_csv
-from api.parameters import InvalidQuery
-from api.problems import READ_PROBLEMS
+from api.parameters import InvalidPathParameter, InvalidQuery
+from api.problems import (
+    LIST_PROBLEMS,
+    READ_PROBLEMS,
+    SUBJECT_KEY_REGEX,
+    BodyInPath,
+    CaseNoInPath,
+    TertialInPath,
+    day_query,
+    instant_query,
+    problems,
+)
 from api.reading import At, ModelsDep, day_param, single_valued
 from api.responses import OrjsonResponse
+from api.shapes import Reconstruction, StatusAnswer, TertialSnapshot
 from api.writes import subject_in_path
 from governance.csvformat import ENVELOPE_COLUMNS
 from governance.errors import SubjectNotFound
@@ -47,8 +58,9 @@ from governance.timemodel import (
     start_of_oslo_day,
 )
 
-router = APIRouter(tags=["reads"])
+router = APIRouter(tags=["reads"], dependencies=[Depends(single_valued)])
 
+TERTIAL_PROBLEMS = problems(401, 403, 422, 503)
 Organisation = Annotated[str | None, Query(description="Only this organisation's projects and risks")]
 
 
@@ -56,39 +68,34 @@ def tertial_in_path(tertial: str) -> Tertial:
     try:
         return Tertial.parse(tertial)
     except TimeFormatError as error:
-        raise InvalidQuery("tertial", str(error)) from None
+        raise InvalidPathParameter("tertial", str(error)) from None
 
 
-@router.get("/status", responses=READ_PROBLEMS)
-def read_status(models: ModelsDep, at: At, user: CurrentUser) -> OrjsonResponse:
+@router.get("/status", response_model=StatusAnswer, responses=LIST_PROBLEMS)
+def get_status(models: ModelsDep, at: At, user: CurrentUser) -> OrjsonResponse:
     """Every project with its phase, status, financials, milestones and open risks; all
     open risks; contracts; the most recent decisions."""
     return OrjsonResponse(status_report(models, as_of=at.as_of, known_at=at.known_at))
 
 
-@router.get("/tertials/{tertial}", responses=READ_PROBLEMS)
-def read_tertial(
-    models: ModelsDep, tertial: str, at: At, user: CurrentUser, organisation: Organisation = None
+@router.get("/tertials/{tertial}", response_model=TertialSnapshot, responses=TERTIAL_PROBLEMS)
+def get_tertial(
+    models: ModelsDep, tertial: TertialInPath, at: At, user: CurrentUser, organisation: Organisation = None
 ) -> OrjsonResponse:
     """The tertial snapshot: the state at the period's end as known at `known_at`."""
     period = tertial_in_path(tertial)
     return OrjsonResponse(tertial_report(models, period, known_at=at.known_at, organisation=organisation))
 
 
-@router.get(
-    "/tertials/{tertial}/changes",
-    response_model=TertialChanges,
-    responses=READ_PROBLEMS,
-    dependencies=[Depends(single_valued)],
-)
-def read_tertial_changes(
+@router.get("/tertials/{tertial}/changes", response_model=TertialChanges, responses=TERTIAL_PROBLEMS)
+def get_tertial_changes(
     models: ModelsDep,
-    tertial: str,
+    tertial: TertialInPath,
     user: CurrentUser,
     from_known_at: FromKnownAt,
     to_known_at: ToKnownAt = None,
     organisation: Organisation = None,
-) -> Any:
+) -> dict[str, Any]:
     """What changed in the tertial snapshot between two readings of the log (A, B], and
     the events learnt between them that bear on the period."""
     period = tertial_in_path(tertial)
@@ -96,9 +103,11 @@ def read_tertial_changes(
     return tertial_changes(models, period, from_known_at=start, to_known_at=end, organisation=organisation)
 
 
-@router.get("/board-cases/{body}/{case_no}/reconstruction", responses=READ_PROBLEMS)
+@router.get(
+    "/board-cases/{body}/{case_no}/reconstruction", response_model=Reconstruction, responses=READ_PROBLEMS
+)
 def reconstruct_decision(
-    models: ModelsDep, body: str, case_no: str, at: At, user: CurrentUser
+    models: ModelsDep, body: BodyInPath, case_no: CaseNoInPath, at: At, user: CurrentUser
 ) -> OrjsonResponse:
     """The case, what it referred to as the board could know it when it met, every event
     that cites it, and what has been corrected since in what it referred to."""
@@ -152,24 +161,37 @@ def _iso(name: str, text: str | None) -> str | None:
 Boolean = Literal["true", "false"]
 
 
-@router.get(
-    "/audit",
-    response_model=AuditPage,
-    responses={**READ_PROBLEMS, **CSV_RESPONSE},
-    dependencies=[Depends(single_valued)],
-)
-def read_audit(
+@router.get("/audit", response_model=AuditPage, responses={**LIST_PROBLEMS, **CSV_RESPONSE})
+def get_audit(
     request: Request,
     at: At,
     user: LogReader,
     models: ModelsDep,
-    subject: Annotated[str | None, Query(description="A full subject key, e.g. risk:OR-631")] = None,
+    subject: Annotated[
+        str | None,
+        Query(
+            description="A full subject key, e.g. risk:OR-631",
+            json_schema_extra={"pattern": SUBJECT_KEY_REGEX},
+        ),
+    ] = None,
     actor: str | None = None,
-    type: Annotated[str | None, Query(description="An event type of §3, e.g. RiskAssessed")] = None,
-    recorded_from: str | None = None,
-    recorded_to: str | None = None,
-    effective_from: str | None = None,
-    effective_to: str | None = None,
+    type: Annotated[
+        str | None,
+        Query(
+            description="An event type of §3, e.g. RiskAssessed",
+            json_schema_extra={"enum": sorted(EVENT_TYPES)},
+        ),
+    ] = None,
+    recorded_from: Annotated[
+        str | None,
+        instant_query("Recorded at or after this instant (a date: from the start of that day in Oslo)"),
+    ] = None,
+    recorded_to: Annotated[
+        str | None,
+        instant_query("Recorded at or before this instant (a date: to the end of that day in Oslo)"),
+    ] = None,
+    effective_from: Annotated[str | None, day_query("Effective on or after this day")] = None,
+    effective_to: Annotated[str | None, day_query("Effective on or before this day")] = None,
     backdated: Annotated[
         Boolean | None, Query(description="Recorded on a later day (Oslo) than it is effective")
     ] = None,

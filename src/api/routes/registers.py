@@ -8,19 +8,19 @@ import hashlib
 import tempfile
 from collections.abc import Iterator
 from datetime import date
-from enum import Enum
 from functools import partial
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from api.auth import CurrentUser, Forbidden, LedgerDep
 from api.limits import media_type
 from api.parameters import InvalidHeader, InvalidQuery
-from api.problems import PROBLEMS, READ_PROBLEMS
+from api.problems import IDEMPOTENCY_KEY_REGEX, PROBLEMS, READ_PROBLEMS, day_query
 from api.reading import At, ModelsDep, single_valued
 from api.responses import OrjsonResponse, ProblemResponse, field_error, problem
 from api.writes import IDEMPOTENCY_KEY_PATTERN
@@ -50,10 +50,34 @@ REGISTER_WRITERS = frozenset({"admin", "secretariat"})
 _READ_PROBLEMS: dict[int | str, dict[str, Any]] = {code: answer for code, answer in READ_PROBLEMS.items()}
 
 
-class Kind(str, Enum):
-    risks = "risks"
-    mitigations = "mitigations"
-    milestones = "milestones"
+REGISTERS: dict[str, RegisterKind] = {
+    "risks": "risks",
+    "mitigations": "mitigations",
+    "milestones": "milestones",
+}
+
+
+def register_kind(
+    kind: Annotated[str, Path(description="The register", json_schema_extra={"enum": list(REGISTERS)})],
+) -> RegisterKind:
+    """The register a path names; any other is a 404."""
+    register = REGISTERS.get(kind)
+    if register is None:
+        raise HTTPException(404, f"there is no register {kind!r}: risks, mitigations or milestones")
+    return register
+
+
+Register = Annotated[RegisterKind, Depends(register_kind)]
+
+
+class RegisterConvertor(StringConvertor):
+    """A register's name in a path: no `.`, so that a POST to an export's path
+    (`/registers/risks.csv`) is a 405, as for any path that only takes GET."""
+
+    regex = "[^/.]+"
+
+
+register_url_convertor("register", RegisterConvertor())
 
 
 class PlanItem(BaseModel):
@@ -115,10 +139,11 @@ def _file_response(
         },
     },
 )
-def export_workbook(kind: Kind, user: CurrentUser, models: ModelsDep, at: At) -> StreamingResponse:
+def export_register_workbook(
+    register: Register, user: CurrentUser, models: ModelsDep, at: At
+) -> StreamingResponse:
     """The register at (`as_of`, `known_at`) as a workbook: one row per subject that exists
     then, sorted by key; the header row frozen and filtered, dates as date cells."""
-    register: RegisterKind = kind.value
     position = position_at(models, at.known_at)
     body = workbook_chunks(models, register, as_of=at.as_of, position=position)
     head = models.ledger.head_hash(position)
@@ -136,10 +161,11 @@ def export_workbook(kind: Kind, user: CurrentUser, models: ModelsDep, at: At) ->
         },
     },
 )
-def export_csv(kind: Kind, user: CurrentUser, models: ModelsDep, at: At) -> StreamingResponse:
+def export_register_csv(
+    register: Register, user: CurrentUser, models: ModelsDep, at: At
+) -> StreamingResponse:
     """One sheet of the register at (`as_of`, `known_at`) as CSV: `risks` the Risikoer
     sheet, `mitigations` Tiltak, `milestones` Milepæler."""
-    register: RegisterKind = kind.value
     position = position_at(models, at.known_at)
     sheet = SHEET_OF[register]
     rows = (row for _, row in register_rows(models, register, [sheet], as_of=at.as_of, position=position))
@@ -163,7 +189,7 @@ def _effective_on(text: str | None, today: date) -> date:
 
 
 @router.post(
-    "/registers/{kind}",
+    "/registers/{kind:register}",
     response_model=RegisterImportAnswer,
     responses={
         **PROBLEMS,
@@ -184,20 +210,19 @@ def _effective_on(text: str | None, today: date) -> date:
             "required": True,
             "content": {
                 XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
-                CSV_MEDIA_TYPE: {"schema": {"type": "string"}},
+                CSV_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
             },
         }
     },
 )
-async def import_file(
+async def import_register(
     request: Request,
-    kind: Kind,
+    register: Register,
     user: RegisterWriter,
     models: ModelsDep,
     ledger: LedgerDep,
     effective_on: Annotated[
-        str | None,
-        Query(description="The day the register's changes take effect (YYYY-MM-DD; default today)"),
+        str | None, day_query("The day the register's changes take effect (YYYY-MM-DD; default today)")
     ] = None,
     dry_run: Annotated[
         Literal["true", "false"], Query(description="`true`: plan only, store nothing")
@@ -206,7 +231,12 @@ async def import_file(
         int | None, Query(ge=0, description="Store only if the log is still at this position (a dry run's)")
     ] = None,
     idempotency_key: Annotated[
-        str | None, Header(description="Retry safely: a repeated key answers the first response again")
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Retry safely: a repeated key answers the first response again",
+            json_schema_extra={"pattern": IDEMPOTENCY_KEY_REGEX},
+        ),
     ] = None,
 ) -> Response:
     """Import a register (secretariat and admin): `risks` takes a workbook (Risikoer and
@@ -214,7 +244,6 @@ async def import_file(
     Each row is compared with its subject at `effective_on` as known now; the answer is
     the plan of events, the warnings for what no event expresses, and whether the plan
     was stored (never with `dry_run`)."""
-    register: RegisterKind = kind.value
     file_format: FileFormat = "xlsx" if media_type(request.scope) == XLSX_MEDIA_TYPE else "csv"
     day = _effective_on(effective_on, ledger.today())
     if idempotency_key is not None and not IDEMPOTENCY_KEY_PATTERN.match(idempotency_key):

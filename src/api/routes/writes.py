@@ -2,157 +2,338 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
-from fastapi.responses import Response
+from pydantic import BaseModel
 
 from api.auth import CurrentUser, LedgerDep
 from api.bodies import Envelope, body_model
-from api.problems import PROBLEMS
+from api.problems import (
+    ETAG,
+    IDEMPOTENCY_KEY_REGEX,
+    IDEMPOTENT_REPLAYED,
+    LOCATION,
+    WRITE_PROBLEMS,
+    BodyInPath,
+    CaseNoInPath,
+    KeyInPath,
+    MitigationInPath,
+    ProjectInPath,
+    with_headers,
+)
+from api.reading import single_valued
+from api.responses import OrjsonResponse
 from api.writes import record_write, subject_in_path
 from governance import keys
 
 
 def write_headers(
     if_match: Annotated[
-        str | None, Header(description='Write only if the subject is at this version ("7")')
+        str | None,
+        Header(
+            alias="If-Match",
+            description='Write only if the subject is at this version: its ETag ("7"), or `*`',
+        ),
     ] = None,
     idempotency_key: Annotated[
-        str | None, Header(description="Retry safely: a repeated key answers the first response again")
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Retry safely: a repeated key answers the first response again",
+            json_schema_extra={"pattern": IDEMPOTENCY_KEY_REGEX},
+        ),
     ] = None,
 ) -> None:
     """Declares the headers every write understands (read by `record_write`)."""
 
 
-router = APIRouter(tags=["writes"], dependencies=[Depends(write_headers)])
-WRITE = {"status_code": 201, "response_model": Envelope, "responses": PROBLEMS}
+router = APIRouter(tags=["writes"], dependencies=[Depends(write_headers), Depends(single_valued)])
+WRITTEN = {
+    **with_headers(
+        201,
+        "The stored event (§7)",
+        ETag=ETAG,
+        Location=LOCATION,
+        Idempotent_Replayed=IDEMPOTENT_REPLAYED,
+    ),
+    **WRITE_PROBLEMS,
+}
 
-ProjectRegisteredBody = body_model("ProjectRegistered", key_field="key")
-ProjectPhaseChangedBody = body_model("ProjectPhaseChanged")
-ProjectStatusAssessedBody = body_model("ProjectStatusAssessed")
-ProjectFinancialsReportedBody = body_model("ProjectFinancialsReported")
-ProjectCostFrameChangedBody = body_model("ProjectCostFrameChanged")
-ProjectClosedBody = body_model("ProjectClosed")
-MilestonePlannedBody = body_model("MilestonePlanned", key_field="key")
-MilestoneForecastChangedBody = body_model("MilestoneForecastChanged")
-MilestoneRebaselinedBody = body_model("MilestoneRebaselined")
-MilestoneAchievedBody = body_model("MilestoneAchieved", optional=("achieved_on",))
-MilestoneCancelledBody = body_model("MilestoneCancelled")
-RiskIdentifiedBody = body_model("RiskIdentified", key_field="key")
-RiskAssessedBody = body_model("RiskAssessed")
-MitigationAddedBody = body_model("MitigationAdded")
-MitigationCompletedBody = body_model("MitigationCompleted", leave_out=("mitigation_id",))
-RiskClosedBody = body_model("RiskClosed")
-RiskReopenedBody = body_model("RiskReopened")
-ContractSignedBody = body_model("ContractSigned", key_field="key")
-ContractAmendedBody = body_model("ContractAmended")
-ContractDisputeRaisedBody = body_model("ContractDisputeRaised")
-ContractDisputeResolvedBody = body_model("ContractDisputeResolved")
-ContractTerminatedBody = body_model("ContractTerminated")
-BoardCaseRegisteredBody = body_model("BoardCaseRegistered")
-BoardDecisionRecordedBody = body_model("BoardDecisionRecorded")
-BoardDecisionSupersededBody = body_model("BoardDecisionSuperseded")
+if TYPE_CHECKING:
+    # The bodies are made at run time from the events' own fields (`body_model`), so the
+    # API cannot drift from the domain; to the type checker each is a model with the
+    # fields the routes read of it.
 
-# mypy cannot follow models made at run time; the annotations below are for FastAPI.
+    class WriteBody(BaseModel):
+        effective_on: date | None
+
+    class NewSubjectBody(WriteBody):
+        key: str
+
+    class AchievedBody(WriteBody):
+        achieved_on: date | None
+
+    class BoardCaseBody(WriteBody):
+        body: str
+        case_no: str
+
+    ProjectRegisteredBody = NewSubjectBody
+    ProjectPhaseChangedBody = WriteBody
+    ProjectStatusAssessedBody = WriteBody
+    ProjectFinancialsReportedBody = WriteBody
+    ProjectCostFrameChangedBody = WriteBody
+    ProjectClosedBody = WriteBody
+    MilestonePlannedBody = NewSubjectBody
+    MilestoneForecastChangedBody = WriteBody
+    MilestoneRebaselinedBody = WriteBody
+    MilestoneAchievedBody = AchievedBody
+    MilestoneCancelledBody = WriteBody
+    RiskIdentifiedBody = NewSubjectBody
+    RiskAssessedBody = WriteBody
+    MitigationAddedBody = WriteBody
+    MitigationCompletedBody = WriteBody
+    RiskClosedBody = WriteBody
+    RiskReopenedBody = WriteBody
+    ContractSignedBody = NewSubjectBody
+    ContractAmendedBody = WriteBody
+    ContractDisputeRaisedBody = WriteBody
+    ContractDisputeResolvedBody = WriteBody
+    ContractTerminatedBody = WriteBody
+    BoardCaseRegisteredBody = BoardCaseBody
+    BoardDecisionRecordedBody = WriteBody
+    BoardDecisionSupersededBody = WriteBody
+else:
+    ProjectRegisteredBody = body_model("ProjectRegistered", key_field="key")
+    ProjectPhaseChangedBody = body_model("ProjectPhaseChanged")
+    ProjectStatusAssessedBody = body_model("ProjectStatusAssessed")
+    ProjectFinancialsReportedBody = body_model("ProjectFinancialsReported")
+    ProjectCostFrameChangedBody = body_model("ProjectCostFrameChanged")
+    ProjectClosedBody = body_model("ProjectClosed")
+    MilestonePlannedBody = body_model("MilestonePlanned", key_field="key")
+    MilestoneForecastChangedBody = body_model("MilestoneForecastChanged")
+    MilestoneRebaselinedBody = body_model("MilestoneRebaselined")
+    MilestoneAchievedBody = body_model("MilestoneAchieved", optional=("achieved_on",))
+    MilestoneCancelledBody = body_model("MilestoneCancelled")
+    RiskIdentifiedBody = body_model("RiskIdentified", key_field="key")
+    RiskAssessedBody = body_model("RiskAssessed")
+    MitigationAddedBody = body_model("MitigationAdded")
+    MitigationCompletedBody = body_model("MitigationCompleted", leave_out=("mitigation_id",))
+    RiskClosedBody = body_model("RiskClosed")
+    RiskReopenedBody = body_model("RiskReopened")
+    ContractSignedBody = body_model("ContractSigned", key_field="key")
+    ContractAmendedBody = body_model("ContractAmended")
+    ContractDisputeRaisedBody = body_model("ContractDisputeRaised")
+    ContractDisputeResolvedBody = body_model("ContractDisputeResolved")
+    ContractTerminatedBody = body_model("ContractTerminated")
+    BoardCaseRegisteredBody = body_model("BoardCaseRegistered")
+    BoardDecisionRecordedBody = body_model("BoardDecisionRecorded")
+    BoardDecisionSupersededBody = body_model("BoardDecisionSuperseded")
 
 
-@router.post("/projects", **WRITE)
+@router.post("/projects", status_code=201, response_model=Envelope, responses=WRITTEN)
 def register_project(
     request: Request, body: ProjectRegisteredBody, user: CurrentUser, ledger: LedgerDep
-) -> Response:  # type: ignore[valid-type]
-    return record_write(request, ledger, user, keys.project(body.key), "ProjectRegistered", body)  # type: ignore[attr-defined]
+) -> OrjsonResponse:
+    return record_write(request, ledger, user, keys.project(body.key), "ProjectRegistered", body)
 
 
-@router.post("/projects/{key}/phase", **WRITE)
+@router.post("/projects/{key}/phase", status_code=201, response_model=Envelope, responses=WRITTEN)
 def change_project_phase(
-    request: Request, key: str, body: ProjectPhaseChangedBody, user: CurrentUser, ledger: LedgerDep
-) -> Response:  # type: ignore[valid-type]
+    request: Request, key: KeyInPath, body: ProjectPhaseChangedBody, user: CurrentUser, ledger: LedgerDep
+) -> OrjsonResponse:
     return record_write(request, ledger, user, subject_in_path("project", key), "ProjectPhaseChanged", body)
 
 
-@router.post("/projects/{key}/status", **WRITE)
+@router.post("/projects/{key}/status", status_code=201, response_model=Envelope, responses=WRITTEN)
 def assess_project_status(
-    request: Request, key: str, body: ProjectStatusAssessedBody, user: CurrentUser, ledger: LedgerDep
-) -> Response:  # type: ignore[valid-type]
+    request: Request, key: KeyInPath, body: ProjectStatusAssessedBody, user: CurrentUser, ledger: LedgerDep
+) -> OrjsonResponse:
     return record_write(request, ledger, user, subject_in_path("project", key), "ProjectStatusAssessed", body)
 
 
-@router.post("/projects/{key}/financials", **WRITE)
+@router.post("/projects/{key}/financials", status_code=201, response_model=Envelope, responses=WRITTEN)
 def report_project_financials(
-    request: Request, key: str, body: ProjectFinancialsReportedBody, user: CurrentUser, ledger: LedgerDep
-) -> Response:  # type: ignore[valid-type]
+    request: Request,
+    key: KeyInPath,
+    body: ProjectFinancialsReportedBody,
+    user: CurrentUser,
+    ledger: LedgerDep,
+) -> OrjsonResponse:
     return record_write(
         request, ledger, user, subject_in_path("project", key), "ProjectFinancialsReported", body
     )
 
 
-@router.post("/projects/{key}/cost-frame", **WRITE)
+@router.post("/projects/{key}/cost-frame", status_code=201, response_model=Envelope, responses=WRITTEN)
 def change_project_cost_frame(
-    request: Request, key: str, body: ProjectCostFrameChangedBody, user: CurrentUser, ledger: LedgerDep
-) -> Response:  # type: ignore[valid-type]
+    request: Request, key: KeyInPath, body: ProjectCostFrameChangedBody, user: CurrentUser, ledger: LedgerDep
+) -> OrjsonResponse:
     return record_write(
         request, ledger, user, subject_in_path("project", key), "ProjectCostFrameChanged", body
     )
 
 
-@router.post("/projects/{key}/close", **WRITE)
+@router.post("/projects/{key}/close", status_code=201, response_model=Envelope, responses=WRITTEN)
 def close_project(
-    request: Request, key: str, body: ProjectClosedBody, user: CurrentUser, ledger: LedgerDep
-) -> Response:  # type: ignore[valid-type]
+    request: Request, key: KeyInPath, body: ProjectClosedBody, user: CurrentUser, ledger: LedgerDep
+) -> OrjsonResponse:
     return record_write(request, ledger, user, subject_in_path("project", key), "ProjectClosed", body)
 
 
-@router.post("/projects/{key}/milestones", **WRITE)
+@router.post("/projects/{key}/milestones", status_code=201, response_model=Envelope, responses=WRITTEN)
 def plan_milestone(
-    request: Request, key: str, body: MilestonePlannedBody, user: CurrentUser, ledger: LedgerDep
-) -> Response:  # type: ignore[valid-type]
-    project = subject_in_path("project", key)
+    request: Request, key: KeyInPath, body: MilestonePlannedBody, user: CurrentUser, ledger: LedgerDep
+) -> OrjsonResponse:
     return record_write(
-        request, ledger, user, keys.milestone(project.key, body.key), "MilestonePlanned", body
-    )  # type: ignore[attr-defined]
+        request,
+        ledger,
+        user,
+        keys.milestone(subject_in_path("project", key).key, body.key),
+        "MilestonePlanned",
+        body,
+    )
 
 
-@router.post("/milestones/{project}/{key}/forecast", **WRITE)
+@router.post(
+    "/milestones/{project}/{key}/forecast", status_code=201, response_model=Envelope, responses=WRITTEN
+)
 def change_milestone_forecast(
     request: Request,
-    project: str,
-    key: str,
+    project: ProjectInPath,
+    key: KeyInPath,
     body: MilestoneForecastChangedBody,
     user: CurrentUser,
     ledger: LedgerDep,
-) -> Response:  # type: ignore[valid-type]
+) -> OrjsonResponse:
     return record_write(
         request, ledger, user, subject_in_path("milestone", project, key), "MilestoneForecastChanged", body
     )
 
 
-@router.post("/milestones/{project}/{key}/rebaseline", **WRITE)
+@router.post(
+    "/milestones/{project}/{key}/rebaseline", status_code=201, response_model=Envelope, responses=WRITTEN
+)
 def rebaseline_milestone(
     request: Request,
-    project: str,
-    key: str,
+    project: ProjectInPath,
+    key: KeyInPath,
     body: MilestoneRebaselinedBody,
     user: CurrentUser,
     ledger: LedgerDep,
-) -> Response:  # type: ignore[valid-type]
+) -> OrjsonResponse:
     return record_write(
         request, ledger, user, subject_in_path("milestone", project, key), "MilestoneRebaselined", body
     )
 
 
-@router.post("/milestones/{project}/{key}/achieved", **WRITE)
+@router.post(
+    "/milestones/{project}/{key}/cancel", status_code=201, response_model=Envelope, responses=WRITTEN
+)
+def cancel_milestone(
+    request: Request,
+    project: ProjectInPath,
+    key: KeyInPath,
+    body: MilestoneCancelledBody,
+    user: CurrentUser,
+    ledger: LedgerDep,
+) -> OrjsonResponse:
+    return record_write(
+        request, ledger, user, subject_in_path("milestone", project, key), "MilestoneCancelled", body
+    )
+
+
+@router.post("/risks", status_code=201, response_model=Envelope, responses=WRITTEN)
+def identify_risk(
+    request: Request, body: RiskIdentifiedBody, user: CurrentUser, ledger: LedgerDep
+) -> OrjsonResponse:
+    return record_write(request, ledger, user, keys.risk(body.key), "RiskIdentified", body)
+
+
+@router.post("/risks/{key}/assessments", status_code=201, response_model=Envelope, responses=WRITTEN)
+def assess_risk(
+    request: Request, key: KeyInPath, body: RiskAssessedBody, user: CurrentUser, ledger: LedgerDep
+) -> OrjsonResponse:
+    return record_write(request, ledger, user, subject_in_path("risk", key), "RiskAssessed", body)
+
+
+@router.post("/risks/{key}/mitigations", status_code=201, response_model=Envelope, responses=WRITTEN)
+def add_mitigation(
+    request: Request, key: KeyInPath, body: MitigationAddedBody, user: CurrentUser, ledger: LedgerDep
+) -> OrjsonResponse:
+    return record_write(request, ledger, user, subject_in_path("risk", key), "MitigationAdded", body)
+
+
+@router.post("/risks/{key}/close", status_code=201, response_model=Envelope, responses=WRITTEN)
+def close_risk(
+    request: Request, key: KeyInPath, body: RiskClosedBody, user: CurrentUser, ledger: LedgerDep
+) -> OrjsonResponse:
+    return record_write(request, ledger, user, subject_in_path("risk", key), "RiskClosed", body)
+
+
+@router.post("/risks/{key}/reopen", status_code=201, response_model=Envelope, responses=WRITTEN)
+def reopen_risk(
+    request: Request, key: KeyInPath, body: RiskReopenedBody, user: CurrentUser, ledger: LedgerDep
+) -> OrjsonResponse:
+    return record_write(request, ledger, user, subject_in_path("risk", key), "RiskReopened", body)
+
+
+@router.post("/contracts", status_code=201, response_model=Envelope, responses=WRITTEN)
+def sign_contract(
+    request: Request, body: ContractSignedBody, user: CurrentUser, ledger: LedgerDep
+) -> OrjsonResponse:
+    return record_write(request, ledger, user, keys.contract(body.key), "ContractSigned", body)
+
+
+@router.post("/contracts/{key}/amendments", status_code=201, response_model=Envelope, responses=WRITTEN)
+def amend_contract(
+    request: Request, key: KeyInPath, body: ContractAmendedBody, user: CurrentUser, ledger: LedgerDep
+) -> OrjsonResponse:
+    return record_write(request, ledger, user, subject_in_path("contract", key), "ContractAmended", body)
+
+
+@router.post("/contracts/{key}/disputes", status_code=201, response_model=Envelope, responses=WRITTEN)
+def raise_dispute(
+    request: Request, key: KeyInPath, body: ContractDisputeRaisedBody, user: CurrentUser, ledger: LedgerDep
+) -> OrjsonResponse:
+    return record_write(
+        request, ledger, user, subject_in_path("contract", key), "ContractDisputeRaised", body
+    )
+
+
+@router.post(
+    "/contracts/{key}/dispute-resolution", status_code=201, response_model=Envelope, responses=WRITTEN
+)
+def resolve_dispute(
+    request: Request, key: KeyInPath, body: ContractDisputeResolvedBody, user: CurrentUser, ledger: LedgerDep
+) -> OrjsonResponse:
+    return record_write(
+        request, ledger, user, subject_in_path("contract", key), "ContractDisputeResolved", body
+    )
+
+
+@router.post("/contracts/{key}/terminate", status_code=201, response_model=Envelope, responses=WRITTEN)
+def terminate_contract(
+    request: Request, key: KeyInPath, body: ContractTerminatedBody, user: CurrentUser, ledger: LedgerDep
+) -> OrjsonResponse:
+    return record_write(request, ledger, user, subject_in_path("contract", key), "ContractTerminated", body)
+
+
+@router.post(
+    "/milestones/{project}/{key}/achieved", status_code=201, response_model=Envelope, responses=WRITTEN
+)
 def achieve_milestone(
     request: Request,
-    project: str,
-    key: str,
+    project: ProjectInPath,
+    key: KeyInPath,
     body: MilestoneAchievedBody,
     user: CurrentUser,
     ledger: LedgerDep,
-) -> Response:  # type: ignore[valid-type]
+) -> OrjsonResponse:
     """Give `achieved_on` or `effective_on` (or both, equal); the stored event carries both."""
-    day = body.achieved_on or body.effective_on or ledger.today()  # type: ignore[attr-defined]
-    achieved_on = body.achieved_on or day  # type: ignore[attr-defined]
+    day = body.achieved_on or body.effective_on or ledger.today()
+    achieved_on = body.achieved_on or day
     return record_write(
         request,
         ledger,
@@ -161,54 +342,24 @@ def achieve_milestone(
         "MilestoneAchieved",
         body,
         fields={"achieved_on": achieved_on.isoformat()},
-        effective_on=body.effective_on or day,  # type: ignore[attr-defined]
+        effective_on=body.effective_on or day,
     )
 
 
-@router.post("/milestones/{project}/{key}/cancel", **WRITE)
-def cancel_milestone(
-    request: Request,
-    project: str,
-    key: str,
-    body: MilestoneCancelledBody,
-    user: CurrentUser,
-    ledger: LedgerDep,
-) -> Response:  # type: ignore[valid-type]
-    return record_write(
-        request, ledger, user, subject_in_path("milestone", project, key), "MilestoneCancelled", body
-    )
-
-
-@router.post("/risks", **WRITE)
-def identify_risk(
-    request: Request, body: RiskIdentifiedBody, user: CurrentUser, ledger: LedgerDep
-) -> Response:  # type: ignore[valid-type]
-    return record_write(request, ledger, user, keys.risk(body.key), "RiskIdentified", body)  # type: ignore[attr-defined]
-
-
-@router.post("/risks/{key}/assessments", **WRITE)
-def assess_risk(
-    request: Request, key: str, body: RiskAssessedBody, user: CurrentUser, ledger: LedgerDep
-) -> Response:  # type: ignore[valid-type]
-    return record_write(request, ledger, user, subject_in_path("risk", key), "RiskAssessed", body)
-
-
-@router.post("/risks/{key}/mitigations", **WRITE)
-def add_mitigation(
-    request: Request, key: str, body: MitigationAddedBody, user: CurrentUser, ledger: LedgerDep
-) -> Response:  # type: ignore[valid-type]
-    return record_write(request, ledger, user, subject_in_path("risk", key), "MitigationAdded", body)
-
-
-@router.post("/risks/{key}/mitigations/{mitigation_id}/complete", **WRITE)
+@router.post(
+    "/risks/{key}/mitigations/{mitigation_id}/complete",
+    status_code=201,
+    response_model=Envelope,
+    responses=WRITTEN,
+)
 def complete_mitigation(
     request: Request,
-    key: str,
-    mitigation_id: str,
+    key: KeyInPath,
+    mitigation_id: MitigationInPath,
     body: MitigationCompletedBody,
     user: CurrentUser,
     ledger: LedgerDep,
-) -> Response:  # type: ignore[valid-type]
+) -> OrjsonResponse:
     return record_write(
         request,
         ledger,
@@ -220,90 +371,41 @@ def complete_mitigation(
     )
 
 
-@router.post("/risks/{key}/close", **WRITE)
-def close_risk(
-    request: Request, key: str, body: RiskClosedBody, user: CurrentUser, ledger: LedgerDep
-) -> Response:  # type: ignore[valid-type]
-    return record_write(request, ledger, user, subject_in_path("risk", key), "RiskClosed", body)
-
-
-@router.post("/risks/{key}/reopen", **WRITE)
-def reopen_risk(
-    request: Request, key: str, body: RiskReopenedBody, user: CurrentUser, ledger: LedgerDep
-) -> Response:  # type: ignore[valid-type]
-    return record_write(request, ledger, user, subject_in_path("risk", key), "RiskReopened", body)
-
-
-@router.post("/contracts", **WRITE)
-def sign_contract(
-    request: Request, body: ContractSignedBody, user: CurrentUser, ledger: LedgerDep
-) -> Response:  # type: ignore[valid-type]
-    return record_write(request, ledger, user, keys.contract(body.key), "ContractSigned", body)  # type: ignore[attr-defined]
-
-
-@router.post("/contracts/{key}/amendments", **WRITE)
-def amend_contract(
-    request: Request, key: str, body: ContractAmendedBody, user: CurrentUser, ledger: LedgerDep
-) -> Response:  # type: ignore[valid-type]
-    return record_write(request, ledger, user, subject_in_path("contract", key), "ContractAmended", body)
-
-
-@router.post("/contracts/{key}/disputes", **WRITE)
-def raise_dispute(
-    request: Request, key: str, body: ContractDisputeRaisedBody, user: CurrentUser, ledger: LedgerDep
-) -> Response:  # type: ignore[valid-type]
-    return record_write(
-        request, ledger, user, subject_in_path("contract", key), "ContractDisputeRaised", body
-    )
-
-
-@router.post("/contracts/{key}/dispute-resolution", **WRITE)
-def resolve_dispute(
-    request: Request, key: str, body: ContractDisputeResolvedBody, user: CurrentUser, ledger: LedgerDep
-) -> Response:  # type: ignore[valid-type]
-    return record_write(
-        request, ledger, user, subject_in_path("contract", key), "ContractDisputeResolved", body
-    )
-
-
-@router.post("/contracts/{key}/terminate", **WRITE)
-def terminate_contract(
-    request: Request, key: str, body: ContractTerminatedBody, user: CurrentUser, ledger: LedgerDep
-) -> Response:  # type: ignore[valid-type]
-    return record_write(request, ledger, user, subject_in_path("contract", key), "ContractTerminated", body)
-
-
-@router.post("/board-cases", **WRITE)
+@router.post("/board-cases", status_code=201, response_model=Envelope, responses=WRITTEN)
 def register_board_case(
     request: Request, body: BoardCaseRegisteredBody, user: CurrentUser, ledger: LedgerDep
-) -> Response:  # type: ignore[valid-type]
-    subject = keys.board_case(body.body, body.case_no)  # type: ignore[attr-defined]
+) -> OrjsonResponse:
+    subject = keys.board_case(body.body, body.case_no)
     return record_write(request, ledger, user, subject, "BoardCaseRegistered", body, leave_out=())
 
 
-@router.post("/board-cases/{body}/{case_no}/decision", **WRITE)
+@router.post(
+    "/board-cases/{body}/{case_no}/decision", status_code=201, response_model=Envelope, responses=WRITTEN
+)
 def record_decision(
     request: Request,
-    body: str,
-    case_no: str,
+    body: BodyInPath,
+    case_no: CaseNoInPath,
     decision: BoardDecisionRecordedBody,
     user: CurrentUser,
     ledger: LedgerDep,
-) -> Response:  # type: ignore[valid-type]
+) -> OrjsonResponse:
     return record_write(
         request, ledger, user, subject_in_path("board-case", body, case_no), "BoardDecisionRecorded", decision
     )
 
 
-@router.post("/board-cases/{body}/{case_no}/supersede", **WRITE)
+@router.post(
+    "/board-cases/{body}/{case_no}/supersede", status_code=201, response_model=Envelope, responses=WRITTEN
+)
 def supersede_decisions(
     request: Request,
-    body: str,
-    case_no: str,
+    body: BodyInPath,
+    case_no: CaseNoInPath,
     supersession: BoardDecisionSupersededBody,
     user: CurrentUser,
     ledger: LedgerDep,
-) -> Response:  # type: ignore[valid-type]
+) -> OrjsonResponse:
     return record_write(
         request,
         ledger,
