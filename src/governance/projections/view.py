@@ -19,6 +19,7 @@ from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingR
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from eventsourcing.utils import Environment
+from psycopg.rows import tuple_row
 
 from governance.projections import backdated, board_cases, contracts, milestones, projects, risks
 from governance.projections.schema import Row, Table
@@ -28,7 +29,7 @@ MODULES = (projects, milestones, risks, contracts, board_cases, backdated)
 TABLES: tuple[Table, ...] = tuple(table for module in MODULES for table in module.TABLES)
 COLUMNS = {table.name: table.columns for table in TABLES}
 
-VERSION = 5
+VERSION = 6
 """The fact tables' layout; a store built with another layout is rebuilt on start."""
 
 STATE_TABLE = (
@@ -63,6 +64,11 @@ class ReadModelView(TrackingRecorder):
         raise NotImplementedError
 
     def fetch(self, template: str, params: dict[str, Any]) -> list[Any]:
+        raise NotImplementedError
+
+    def fetch_tuples(self, template: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """The rows as plain tuples, in the SELECT's column order (for reads of thousands
+        of rows, which unpack each row rather than look its columns up by name)."""
         raise NotImplementedError
 
     def write_rows(self, curs: Any, table: str, rows: Sequence[Row]) -> None:
@@ -196,6 +202,7 @@ class ReadModelView(TrackingRecorder):
 
 
 class SQLiteReadModelView(ReadModelView, SQLiteTrackingRecorder):
+
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *self._ddl()]
 
@@ -213,6 +220,12 @@ class SQLiteReadModelView(ReadModelView, SQLiteTrackingRecorder):
 
     def fetch(self, template: str, params: dict[str, Any]) -> list[Any]:
         with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.sql(template), params)
+            return list(curs.fetchall())
+
+    def fetch_tuples(self, template: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.sqlite_cursor.row_factory = None
             curs.execute(self.sql(template), params)
             return list(curs.fetchall())
 
@@ -252,6 +265,12 @@ class PostgresReadModelView(ReadModelView, PostgresTrackingRecorder):
     @on_lost_connection(retry=True)
     def fetch(self, template: str, params: dict[str, Any]) -> list[Any]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(_NAMED.sub(r"%(\1)s", self.sql(template)), params, prepare=True)
+            return curs.fetchall()
+
+    @on_lost_connection(retry=True)
+    def fetch_tuples(self, template: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
             curs.execute(_NAMED.sub(r"%(\1)s", self.sql(template)), params, prepare=True)
             return curs.fetchall()
 
