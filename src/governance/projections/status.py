@@ -77,14 +77,9 @@ def status_at(
 
 def _contracts(models: ReadModels, params: dict[str, Any]) -> list[dict[str, Any]]:
     amendments: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in models.fetch(AMENDMENTS_AT, **params):
-        amendments[row["subject"]].append(
-            {
-                "amendment_no": row["amendment_no"],
-                "kind": row["kind"],
-                "title": row["title"],
-                "effective_on": row["eff"],
-            }
+    for subject, amendment_no, kind, title, effective_on in models.fetch_tuples(AMENDMENTS_AT, **params):
+        amendments[subject].append(
+            {"amendment_no": amendment_no, "kind": kind, "title": title, "effective_on": effective_on}
         )
     return [
         {

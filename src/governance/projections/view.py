@@ -202,7 +202,6 @@ class ReadModelView(TrackingRecorder):
 
 
 class SQLiteReadModelView(ReadModelView, SQLiteTrackingRecorder):
-
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *self._ddl()]
 
