@@ -1,14 +1,16 @@
 """The HTTP API under load: concurrent clients over loopback, beside in-process appends.
 
-It starts `governance serve` on a store of its own (a project with milestones and risks,
-users with tokens), then runs concurrent clients for a while, each appending milestone
-forecast changes (one event per request) and reading `/status` (every `--read-every`th
-request), and prints requests/s and p50/p99 latency for each kind. In the same run it
-appends the same kind of events in-process, one `Ledger.record` per event, on a second
-store of the same kind: the rate the API is measured against.
+It starts `governance serve --workers N` on a store of its own (a project with
+milestones and risks, users with tokens), then runs concurrent clients for a while, each
+appending milestone forecast changes (one event per request) and reading `/status`
+(every `--read-every`th request), and prints appends/s, `/status` reads/s and p50/p99
+latency for each kind — once per worker count (`--workers`, by default 1 and 2), each on
+a fresh store, side by side. In the same run it appends the same kind of events
+in-process, one `Ledger.record` per event, on a second store of the same kind: the rate
+the API is measured against.
 
     .venv/bin/python bench/api_load.py                          # SQLite and PostgreSQL
-    .venv/bin/python bench/api_load.py --stores sqlite --clients 4 --seconds 10
+    .venv/bin/python bench/api_load.py --stores sqlite --clients 4 --seconds 10 --workers 1,2
 
 Nothing is asserted: the figures are printed.
 """
@@ -19,15 +21,14 @@ import argparse
 import os
 import random
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -126,13 +127,13 @@ def percentile(values: list[float], share: float) -> float:
 
 
 @contextmanager
-def server(url: str) -> Iterator[str]:
+def server(url: str, workers: int = 1) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     environment = {**os.environ, "GOVERNANCE_DATABASE_URL": url}
     process = subprocess.Popen(
-        [sys.executable, "-m", "governance.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "governance.cli", "serve", "--port", str(port), "--workers", str(workers)],
         env=environment,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -176,13 +177,45 @@ def in_process_rate(url: str, events: int) -> float:
     return rate
 
 
-def bench(name: str, urls: tuple[str, str], args: argparse.Namespace) -> None:
-    api_url, baseline_url = urls
+@dataclass
+class LoadResult:
+    workers: int
+    elapsed: float
+    timings: Timings
+
+    def row(self, name: str) -> str:
+        writes, reads = self.timings.writes, self.timings.reads
+        values = {
+            "appends/s": len(writes) / self.elapsed,
+            "append p50 ms": percentile(writes, 0.5),
+            "append p99 ms": percentile(writes, 0.99),
+            "/status reads/s": len(reads) / self.elapsed,
+            "/status p50 ms": percentile(reads, 0.5),
+            "/status p99 ms": percentile(reads, 0.99),
+            "errors": self.timings.errors,
+        }
+        value = values[name]
+        return f"{value:>12,.0f}" if name.endswith("/s") or name == "errors" else f"{value:>12,.1f}"
+
+
+ROWS = (
+    "appends/s",
+    "append p50 ms",
+    "append p99 ms",
+    "/status reads/s",
+    "/status p50 ms",
+    "/status p99 ms",
+    "errors",
+)
+
+
+def load(api_url: str, workers: int, args: argparse.Namespace) -> LoadResult:
+    """Seed a fresh store, serve it with `workers` processes and run the clients."""
     ledger = Ledger(api_url)
     seed(ledger)
     token = Users(ledger.log).add("load", "secretariat")
     ledger.close()
-    with server(api_url) as base:
+    with server(api_url, workers) as base:
         timings, stop = Timings(), threading.Event()
         clients = [
             threading.Thread(target=client, args=(base, token, stop, timings, args.read_every, number))
@@ -196,24 +229,28 @@ def bench(name: str, urls: tuple[str, str], args: argparse.Namespace) -> None:
         for thread in clients:
             thread.join()
         elapsed = time.perf_counter() - started
-    writes, reads = timings.writes, timings.reads
-    baseline = in_process_rate(baseline_url, max(500, len(writes)))
-    print(f"\n== {name}: {args.clients} clients over loopback for {elapsed:.0f} s ==")
-    print(f"all requests   {(len(writes) + len(reads)) / elapsed:8,.0f} req/s   errors {timings.errors}")
+    return LoadResult(workers, elapsed, timings)
+
+
+def bench(
+    name: str, stores: Callable[[], AbstractContextManager[tuple[str, str]]], args: argparse.Namespace
+) -> None:
+    results, baseline = [], 0.0
+    for workers in args.workers:
+        with stores() as (api_url, baseline_url):
+            result = load(api_url, workers, args)
+            results.append(result)
+            if not baseline:
+                baseline = in_process_rate(baseline_url, max(500, len(result.timings.writes)))
+    print(f"\n== {name}: {args.clients} clients over loopback, {args.seconds:.0f} s per worker count ==")
+    print(f"{'workers':<16}" + "".join(f"{result.workers:>12}" for result in results))
+    for row in ROWS:
+        print(f"{row:<16}" + "".join(result.row(row) for result in results))
     print(
-        f"appends        {len(writes) / elapsed:8,.0f} req/s   p50 {percentile(writes, 0.5):6.1f} ms"
-        f"   p99 {percentile(writes, 0.99):6.1f} ms"
+        f"{'API / in-process':<16}"
+        + "".join(f"{len(r.timings.writes) / r.elapsed / baseline:>12.2f}" for r in results)
+        + f"   (in-process: {baseline:,.0f} appends/s, the same events, one transaction each)"
     )
-    print(
-        f"GET /status    {len(reads) / elapsed:8,.0f} req/s   p50 {percentile(reads, 0.5):6.1f} ms"
-        f"   p99 {percentile(reads, 0.99):6.1f} ms"
-    )
-    print(
-        f"in-process     {baseline:8,.0f} appends/s (the same events, one transaction each)"
-        f"   API appends / in-process: {len(writes) / elapsed / baseline:.2f}"
-    )
-    if writes:
-        print(f"append latency median {statistics.median(writes):.1f} ms")
 
 
 @contextmanager
@@ -241,6 +278,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--read-every", type=int, default=5, help="every nth request reads /status")
     parser.add_argument(
+        "--workers",
+        type=lambda text: [int(part) for part in text.split(",")],
+        default=[1, 2],
+        help="worker process counts to compare, comma-separated (default 1,2)",
+    )
+    parser.add_argument(
         "--postgres-url", default=os.environ.get("GOVERNANCE_TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL
     )
     return parser.parse_args(argv)
@@ -249,9 +292,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     for name in args.stores.split(","):
-        stores = sqlite_stores() if name == "sqlite" else postgres_stores(args.postgres_url)
-        with stores as urls:
-            bench(name, urls, args)
+        if name == "sqlite":
+            bench(name, sqlite_stores, args)
+        else:
+            bench(name, lambda: postgres_stores(args.postgres_url), args)
     return 0
 
 

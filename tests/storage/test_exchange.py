@@ -4,17 +4,14 @@ line and stores nothing; while an import runs, writers wait and reads go on."""
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import random
-import sys
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import orjson
@@ -43,19 +40,10 @@ from governance.users import Users
 from support import FakeClock, command
 from support.envelopes import PROJECT, RISK, jsonl
 from support.story import STORY, tell_story
+from support.synthetic_history import synthetic_history
 
 LATER = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 """Where the second store's clock starts: after everything the first store recorded."""
-
-
-def load_bench() -> ModuleType:
-    path = Path(__file__).resolve().parents[2] / "bench" / "append_replay.py"
-    spec = importlib.util.spec_from_file_location("append_replay", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture
@@ -152,7 +140,7 @@ def test_an_export_is_the_log_as_it_stood_when_it_began(ledger: Ledger) -> None:
 
 
 def test_a_synthetic_history_goes_round_with_identical_answers(ledger: Ledger, fresh: Ledger) -> None:
-    commands, _ = load_bench().synthetic_history(400, today=ledger.today(), seed=7)
+    commands, _ = synthetic_history(400, today=ledger.today(), seed=7)
     with acting_as("benchmark"):
         for start in range(0, len(commands), 50):
             ledger.record_many(commands[start : start + 50])

@@ -35,12 +35,17 @@ def recorded_day(recorded_at: str) -> date:
     return oslo_day(datetime.fromisoformat(recorded_at))
 
 
+def maybe_backdated(effective_on: str, recorded_at: str) -> bool:
+    """False for an event certainly recorded on the Oslo day it is effective (or before):
+    Oslo is one or two hours ahead of UTC, so an event recorded before 22:00 UTC is
+    recorded on its UTC day, which the canonical form starts with."""
+    utc_day = recorded_at[:10]
+    return not (utc_day < effective_on or (utc_day == effective_on and recorded_at[11:13] < "22"))
+
+
 def flags(seq: int, effective_on: str, recorded_at: str) -> list[Fact]:
     """The row of an event recorded after the day it is effective, if it was."""
-    # Oslo is one or two hours ahead of UTC: an event recorded before 22:00 UTC is
-    # recorded on its UTC day, which the canonical form starts with.
-    utc_day = recorded_at[:10]
-    if utc_day < effective_on or (utc_day == effective_on and recorded_at[11:13] < "22"):
+    if not maybe_backdated(effective_on, recorded_at):
         return []
     recorded_on = recorded_day(recorded_at)
     effective = date.fromisoformat(effective_on)

@@ -50,6 +50,11 @@ TABLES = (
         (
             "CREATE INDEX IF NOT EXISTS rm_amendments_by_eff ON {t}rm_amendments (eff, seq)",
             "CREATE INDEX IF NOT EXISTS rm_amendments_by_subject ON {t}rm_amendments (subject, eff, seq)",
+            # Covering, in the answer's order: /status lists every amendment in force.
+            (
+                "CREATE INDEX IF NOT EXISTS rm_amendments_by_number"
+                " ON {t}rm_amendments (subject, amendment_no, eff, seq, kind, title)"
+            ),
         ),
     ),
 )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 from typing import Any
 
-from governance.aggregates.milestone import MilestoneState
-from governance.projections.schema import Fact, Handler, Table
+from governance.projections.schema import LATEST, Fact, Handler, Table
 from governance.values import folded
 
 TABLES = (
@@ -74,62 +74,50 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-def _latest(kind: str, cell: str) -> str:
+_FORECAST_IN_FORCE = "(fc.seq IS NOT NULL AND (fc.eff, fc.seq) > (b.eff, b.seq))"
+
+
+@cache
+def milestones_at(dialect: str) -> str:
+    """Milestones planned by `as_of` with what makes their state at (`as_of`, P): the
+    baseline in force, the forecast if it came after that baseline (a rebaseline clears
+    the forecast), the outcome; callers add conditions on `m`."""
+    latest = LATEST[dialect]
     return (
-        f"(SELECT {cell} FROM {{t}}rm_milestone_facts f WHERE f.subject = m.subject AND f.kind = '{kind}'"
-        " AND f.eff <= :as_of AND f.seq <= :position ORDER BY f.eff DESC, f.seq DESC LIMIT 1)"
+        "SELECT m.subject, m.project, m.key, m.name, m.kind, m.eff, b.day AS baseline_on,"
+        f" CASE WHEN {_FORECAST_IN_FORCE} THEN fc.day END AS forecast_on,"
+        " o.detail AS outcome, o.day AS outcome_on"
+        " FROM {t}rm_milestones m"
+        + latest("b", "rm_milestone_facts", "baseline", "m", ":as_of")
+        + latest("fc", "rm_milestone_facts", "forecast", "m", ":as_of")
+        + latest("o", "rm_milestone_facts", "outcome", "m", ":as_of")
+        + " WHERE m.eff <= :as_of AND m.seq <= :position"
     )
 
 
-_DAY_AT = "f.day || '|' || f.eff || '|' || f.seq"
-_OUTCOME = "f.detail || '|' || f.day"
-MILESTONES_AT = (
-    "SELECT m.subject, m.project, m.key, m.name, m.kind, m.eff,"
-    f" {_latest('baseline', _DAY_AT)} AS baseline,"
-    f" {_latest('forecast', _DAY_AT)} AS forecast,"
-    f" {_latest('outcome', _OUTCOME)} AS outcome"
-    " FROM {t}rm_milestones m WHERE m.eff <= :as_of AND m.seq <= :position"
-)
-"""Milestones planned by `as_of` with the facts that make their state; callers add
-conditions on `m`."""
-
-
-def _order(cell: str) -> tuple[str, tuple[str, int]]:
-    day, eff, seq = cell.split("|")
-    return day, (eff, int(seq))
-
-
-def milestone_state(row: Any) -> MilestoneState:
-    """The milestone as the fold would leave it: the forecast counts only if it came
-    after the baseline in force (a rebaseline clears the forecast)."""
-    baseline_on, reset = _order(row["baseline"])
-    forecast_on = None
-    if row["forecast"] is not None:
-        forecast, at = _order(row["forecast"])
-        if at > reset:
-            forecast_on = date.fromisoformat(forecast)
-    state = MilestoneState(
-        created_on=date.fromisoformat(row["eff"]),
-        name=row["name"],
-        kind=row["kind"],
-        baseline_on=date.fromisoformat(baseline_on),
-        forecast_on=forecast_on,
-    )
-    if row["outcome"] is not None:
-        outcome, day = row["outcome"].split("|")
-        setattr(state, f"{outcome}_on", date.fromisoformat(day))
-    return state
-
-
-def milestone_item(row: Any, as_of: date) -> dict[str, Any]:
-    """A milestone as the tertial snapshot and the status list it."""
-    state = milestone_state(row)
+def milestone_item(row: tuple[Any, ...], as_of: str) -> dict[str, Any]:
+    """A row of a `milestones_at` query (a tuple) as the tertial snapshot and the status
+    list the milestone: §5's state and slip, from the ISO days as they are stored (they
+    compare as the days do)."""
+    _, project, key, name, _, _, baseline_on, forecast_on, outcome, outcome_on = row
+    achieved_on = outcome_on if outcome == "achieved" else None
+    if outcome is not None:
+        state = outcome
+    elif (forecast_on or baseline_on) < as_of:
+        state = "overdue"
+    else:
+        state = "planned"
+    end = achieved_on or forecast_on or baseline_on
     return {
-        "key": f"{row['project']}/{row['key']}",
-        "name": state.name,
-        "baseline_on": state.baseline_on.isoformat(),
-        "forecast_on": state.forecast_on.isoformat() if state.forecast_on else None,
-        "achieved_on": state.achieved_on.isoformat() if state.achieved_on else None,
-        "state": state.state_on(as_of),
-        "slip_days": state.slip_days,
+        "key": f"{project}/{key}",
+        "name": name,
+        "baseline_on": baseline_on,
+        "forecast_on": forecast_on,
+        "achieved_on": achieved_on,
+        "state": state,
+        "slip_days": 0 if end == baseline_on else (_day(end) - _day(baseline_on)).days,
     }
+
+
+def _day(text: str) -> date:
+    return date.fromisoformat(text)

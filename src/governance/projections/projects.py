@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from governance.aggregates.project import COST_FRAME_FIGURES, FINANCIAL_FIGURES, STATUS_DIMENSIONS
-from governance.projections.schema import Fact, Handler, Table
+from governance.projections.schema import LATEST, Fact, Handler, Table, json_items, json_text
 from governance.values import folded
 
 TABLES = (
@@ -32,9 +32,9 @@ TABLES = (
     ),
     Table(
         "rm_project_facts",
-        ("subject", "kind", "eff", "seq", "detail"),
+        ("subject", "kind", "eff", "seq", "detail", "figures"),
         "CREATE TABLE IF NOT EXISTS {t}rm_project_facts (subject {text} NOT NULL, kind {text} NOT NULL,"
-        " eff {text} NOT NULL, seq BIGINT NOT NULL, detail {text})",
+        " eff {text} NOT NULL, seq BIGINT NOT NULL, detail {text}, figures TEXT)",
         (
             (
                 "CREATE INDEX IF NOT EXISTS rm_project_facts_by_subject"
@@ -44,9 +44,9 @@ TABLES = (
     ),
 )
 # Fact kinds: "phase" (detail: the phase), "closed", and "status" (detail: the overall
-# rating), "financials", "cost_frame" — whose figures stay in the stored event: a read
-# looks up the few it shows by `seq` (a rebuild writes no copy of them, and the index
-# alone answers which one is in force).
+# rating), "financials", "cost_frame" — each with its `figures`: the part of the answer
+# it gives, as JSON text (the status object, or the financial or cost-frame figures), so
+# that a read of hundreds of projects parses them in one go, never looking up events.
 
 STATUS_FIELDS = (*STATUS_DIMENSIONS, "comment", "deviation", "consequence_note", "measures")
 
@@ -74,7 +74,27 @@ def _registered(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
 
 def _fact(kind: str, detail: str | None = None) -> Handler:
     def handle(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
-        return [("rm_project_facts", (subject, kind, s["effective_on"], seq, s[detail] if detail else None))]
+        return [
+            ("rm_project_facts", (subject, kind, s["effective_on"], seq, s[detail] if detail else None, None))
+        ]
+
+    return handle
+
+
+def _figures(kind: str, names: tuple[str, ...], detail: str | None = None) -> Handler:
+    """A fact with the figures the answers show (the status also with its day)."""
+    with_day = kind == "status"
+
+    def handle(seq: int, subject: str, s: dict[str, Any]) -> list[Fact]:
+        figures = {name: s.get(name) for name in names}
+        if with_day:
+            figures["effective_on"] = s["effective_on"]
+        return [
+            (
+                "rm_project_facts",
+                (subject, kind, s["effective_on"], seq, s[detail] if detail else None, json_text(figures)),
+            )
+        ]
 
     return handle
 
@@ -82,99 +102,76 @@ def _fact(kind: str, detail: str | None = None) -> Handler:
 HANDLERS: dict[str, Handler] = {
     "ProjectRegistered": _registered,
     "ProjectPhaseChanged": _fact("phase", "phase"),
-    "ProjectStatusAssessed": _fact("status", "overall"),
-    "ProjectFinancialsReported": _fact("financials"),
-    "ProjectCostFrameChanged": _fact("cost_frame"),
+    "ProjectStatusAssessed": _figures("status", STATUS_FIELDS, "overall"),
+    "ProjectFinancialsReported": _figures("financials", FINANCIAL_FIGURES),
+    "ProjectCostFrameChanged": _figures("cost_frame", COST_FRAME_FIGURES),
     "ProjectClosed": _fact("closed"),
 }
 
 
-def _latest(kind: str, as_of: str = ":as_of") -> str:
-    """A project's latest fact of `kind` at (as_of, P): its day, its seq, its phase."""
+@cache
+def projects_at(dialect: str) -> str:
+    """Every project registered by `as_of` with its latest facts at (`as_of`, P), and
+    its status at `previous_end` (the previous tertial's end) from the same known
+    events; callers add conditions on `p` and the order."""
+    latest = LATEST[dialect]
     return (
-        f"(SELECT f.eff || '|' || f.seq || '|' || COALESCE(f.detail, '') FROM {{t}}rm_project_facts f"
-        f" WHERE f.subject = p.subject AND f.kind = '{kind}' AND f.eff <= {as_of} AND f.seq <= :position"
-        " ORDER BY f.eff DESC, f.seq DESC LIMIT 1)"
+        "SELECT p.subject, p.key, p.name, p.organisation, p.owner, p.purpose, p.eff,"
+        " COALESCE(ph.detail, p.phase) AS phase, st.figures AS status, ps.figures AS previous_status,"
+        " fi.figures AS financials, cf.figures AS cost_frame, cl.eff AS closed_on"
+        " FROM {t}rm_projects p"
+        + latest("ph", "rm_project_facts", "phase", "p", ":as_of")
+        + latest("st", "rm_project_facts", "status", "p", ":as_of")
+        + latest("ps", "rm_project_facts", "status", "p", ":previous_end")
+        + latest("fi", "rm_project_facts", "financials", "p", ":as_of")
+        + latest("cf", "rm_project_facts", "cost_frame", "p", ":as_of")
+        + latest("cl", "rm_project_facts", "closed", "p", ":as_of")
+        + " WHERE p.eff <= :as_of AND p.seq <= :position"
     )
 
 
-PROJECTS_AT = (
-    "SELECT p.subject, p.key, p.name, p.organisation, p.owner, p.purpose, p.phase AS first_phase, p.eff,"
-    f" {_latest('phase')} AS phase, {_latest('status')} AS status,"
-    f" {_latest('status', ':previous_end')} AS previous_status,"
-    f" {_latest('financials')} AS financials, {_latest('cost_frame')} AS cost_frame,"
-    f" {_latest('closed')} AS closed"
-    " FROM {t}rm_projects p WHERE p.eff <= :as_of AND p.seq <= :position"
-)
-"""Every project registered by `as_of` with its latest facts; `previous_end` gives the
-status at another day (the previous tertial's end) from the same known events."""
-
-FIGURES = ("status", "previous_status", "financials", "cost_frame")
+NO_COST_FRAME = dict.fromkeys(COST_FRAME_FIGURES)
+NO_FINANCIALS = dict.fromkeys(FINANCIAL_FIGURES)
 
 
-@dataclass(frozen=True)
-class Latest:
-    """A latest-fact cell: the fact's day, its seq and (for a phase) the phase."""
-
-    day: str
-    seq: int
-    phase: str
-
-    @classmethod
-    def of(cls, cell: str | None) -> Latest | None:
-        if cell is None:
-            return None
-        day, seq, phase = cell.split("|", 2)
-        return cls(day, int(seq), phase)
+def figures_of(rows: list[Any], columns: tuple[Any, ...]) -> list[list[Any]]:
+    """The JSON figures in `columns` (names, or positions in tuple rows) of each row,
+    parsed in one go (None where null)."""
+    width = len(columns)
+    texts = [row[column] or "null" for row in rows for column in columns]
+    values = json_items(texts)
+    return [values[start : start + width] for start in range(0, len(values), width)]
 
 
-class ProjectRow:
-    """A row of `PROJECTS_AT`, with the stored events its figures come from."""
-
-    def __init__(self, row: Any, states: dict[int, dict[str, Any]]) -> None:
-        self.row = row
-        self.states = states
-
-    @staticmethod
-    def seqs(rows: list[Any]) -> set[int]:
-        """The events whose figures these rows show."""
-        return {
-            latest.seq for row in rows for name in FIGURES if (latest := Latest.of(row[name])) is not None
-        }
-
-    def status(self, name: str = "status") -> dict[str, Any] | None:
-        latest = Latest.of(self.row[name])
-        if latest is None:
-            return None
-        state = self.states[latest.seq]
-        return {**{field: state.get(field) for field in STATUS_FIELDS}, "effective_on": latest.day}
-
-    def financials(self) -> dict[str, Any] | None:
-        frame, report = Latest.of(self.row["cost_frame"]), Latest.of(self.row["financials"])
-        if frame is None and report is None:
-            return None
-        values: dict[str, Any] = {}
-        for names, latest in ((COST_FRAME_FIGURES, frame), (FINANCIAL_FIGURES, report)):
-            state = self.states[latest.seq] if latest is not None else {}
-            values.update((field, state.get(field)) for field in names)
-        return values
-
-    def item(self) -> dict[str, Any]:
-        """The project as the tertial snapshot and the status show it."""
-        phase, closed = Latest.of(self.row["phase"]), Latest.of(self.row["closed"])
-        return {
-            "key": self.row["key"],
-            "name": self.row["name"],
-            "organisation": self.row["organisation"],
-            "phase": phase.phase if phase else self.row["first_phase"],
-            "status": self.status(),
-            "financials": self.financials(),
-            "closed_on": closed.day if closed else None,
-        }
+def financials(frame: dict[str, Any] | None, report: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The financials answer from the cost frame and the report in force, or None."""
+    if frame is None and report is None:
+        return None
+    return {**(frame or NO_COST_FRAME), **(report or NO_FINANCIALS)}
 
 
-def project_rows(models: Any, template: str, **params: Any) -> list[ProjectRow]:
-    """The rows of a `PROJECTS_AT` query, each with the stored states of its figures."""
-    rows = models.fetch(template, **params)
-    states = models.ledger.log.states_at(ProjectRow.seqs(rows))
-    return [ProjectRow(row, states) for row in rows]
+_FIGURES = (8, 9, 10, 11)
+"""Where `projects_at` has the status, the previous status, the financials, the cost frame."""
+
+
+def project_items(rows: list[tuple[Any, ...]]) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+    """Each row of a `projects_at` query (as tuples) as the tertial snapshot and the
+    status show the project, with its previous status."""
+    items = []
+    for row, (status, previous_status, report, frame) in zip(rows, figures_of(rows, _FIGURES), strict=True):
+        _, key, name, organisation, _, _, _, phase, *_, closed_on = row
+        items.append(
+            (
+                {
+                    "key": key,
+                    "name": name,
+                    "organisation": organisation,
+                    "phase": phase,
+                    "status": status,
+                    "financials": financials(frame, report),
+                    "closed_on": closed_on,
+                },
+                previous_status,
+            )
+        )
+    return items

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from governance.projections.schema import Fact, Handler, Table
+from governance.projections.schema import LATEST, Fact, Handler, Table
 from governance.values import folded, risk_level
 
 TABLES = (
@@ -133,45 +134,55 @@ HANDLERS: dict[str, Handler] = {
     "MitigationCompleted": _mitigation_completed,
 }
 
-RISKS_AT = (
-    "SELECT r.subject, r.key, r.title, r.organisation, r.project, r.owner, r.eff,"
-    " (SELECT f.probability || '|' || f.consequence FROM {t}rm_risk_facts f WHERE f.subject = r.subject"
-    "  AND f.kind = 'score' AND f.eff <= :as_of AND f.seq <= :position ORDER BY f.eff DESC, f.seq DESC LIMIT 1) AS score,"
-    " (SELECT f.closed || '|' || f.eff || '|' || COALESCE(f.merged_into, '') FROM {t}rm_risk_facts f WHERE f.subject = r.subject"
-    "  AND f.kind = 'state' AND f.eff <= :as_of AND f.seq <= :position ORDER BY f.eff DESC, f.seq DESC LIMIT 1) AS state"
-    " FROM {t}rm_risks r WHERE r.eff <= :as_of AND r.seq <= :position"
-)
-"""Risks identified by `as_of` with their latest score and open/closed state."""
+
+@cache
+def risks_at(dialect: str) -> str:
+    """Risks identified by `as_of` with their latest score and open/closed state at
+    (`as_of`, P); callers add conditions on `r` and the order."""
+    latest = LATEST[dialect]
+    return (
+        "SELECT r.subject, r.key, r.title, r.organisation, r.project, r.owner, r.eff,"
+        " sc.probability, sc.consequence, rs.closed, rs.eff AS state_eff, rs.merged_into"
+        " FROM {t}rm_risks r"
+        + latest("sc", "rm_risk_facts", "score", "r", ":as_of")
+        + latest("rs", "rm_risk_facts", "state", "r", ":as_of")
+        + " WHERE r.eff <= :as_of AND r.seq <= :position"
+    )
 
 
-def risk_item(row: Any) -> dict[str, Any]:
-    """A risk as the tertial snapshot lists it."""
-    probability, consequence = (int(part) for part in row["score"].split("|"))
-    return {
-        "key": row["key"],
-        "title": row["title"],
-        "organisation": row["organisation"],
-        "project": row["project"],
-        "owner": row["owner"],
-        "probability": probability,
-        "consequence": consequence,
-        "score": probability * consequence,
-        "level": risk_level(probability * consequence),
-        "merged_into": merged_into(row),
-    }
-
-
-def closed_on(row: Any) -> str | None:
-    """The day of the closure in force, or None while the risk is open."""
-    if row["state"] is None:
-        return None
-    closed, day, _ = row["state"].split("|", 2)
-    return day if closed == "1" else None
-
-
-def merged_into(row: Any) -> str | None:
-    """The risk a closed risk was merged into, or None."""
-    if row["state"] is None:
-        return None
-    closed, _, into = row["state"].split("|", 2)
-    return into if closed == "1" and into else None
+def risk_entries(rows: list[tuple[Any, ...]]) -> list[tuple[dict[str, Any], str, str | None]]:
+    """Each row of a `risks_at` query (as tuples) as the tertial snapshot and the status
+    list the risk, with the day it was identified and that of the closure in force (None
+    while it is open)."""
+    entries = []
+    for row in rows:
+        (
+            _,
+            key,
+            title,
+            organisation,
+            project,
+            owner,
+            eff,
+            probability,
+            consequence,
+            closed,
+            state_eff,
+            into,
+        ) = row
+        score = probability * consequence
+        closed_on = state_eff if closed == 1 else None
+        item = {
+            "key": key,
+            "title": title,
+            "organisation": organisation,
+            "project": project,
+            "owner": owner,
+            "probability": probability,
+            "consequence": consequence,
+            "score": score,
+            "level": risk_level(score),
+            "merged_into": (into or None) if closed_on is not None else None,
+        }
+        entries.append((item, eff, closed_on))
+    return entries

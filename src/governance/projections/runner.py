@@ -25,7 +25,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 
 from governance.application import Ledger
 from governance.projections import backdated, board_cases
-from governance.projections.schema import Fact, Handler, Row
+from governance.projections.schema import Handler, Row
 from governance.projections.view import MODULES, ReadModelView, empty_tables, open_view
 from governance.timemodel import format_instant, oslo_day
 
@@ -67,15 +67,6 @@ class ReadModelsBehind(Exception):
         self.wanted = wanted
         self.applied = applied
         self.failing = failing
-
-
-def facts_of(seq: int, subject: str, type_: str, state: dict[str, Any], recorded_at: str) -> list[Fact]:
-    """The fact rows one event adds to the read models."""
-    handler = HANDLERS.get(type_)
-    facts = handler(seq, subject, state) if handler is not None else []
-    if type_ in board_cases.CITING_TYPES:
-        facts = facts + board_cases.citations(seq, state)
-    return facts + backdated.flags(seq, state["effective_on"], recorded_at)
 
 
 @dataclass(frozen=True)
@@ -175,15 +166,32 @@ class ReadModels:
                 upcoming.cancel()
 
     def _prepare(self, after: int) -> Page | None:
-        """The fact rows of the next page of the log after `after`."""
+        """The fact rows of the next page of the log after `after`: for each event, its
+        handler's rows, the cases it cites, and its backdated flag (this loop is most of
+        a rebuild's own work)."""
         rows = self.ledger.log.projection_rows(after=after, limit=BATCH)
         if not rows:
             return None
         decode = orjson.loads
+        handlers = HANDLERS
+        citing = board_cases.CITING_TYPES
+        citations = board_cases.citations
+        maybe_backdated = backdated.maybe_backdated
+        flags = backdated.flags
         grouped = empty_tables()
         for seq, _, subject, type_, raw, recorded_at in rows:
-            for table, values in facts_of(seq, subject, type_, decode(raw), recorded_at):
-                grouped[table].append(values)
+            state = decode(raw)
+            handler = handlers.get(type_)
+            if handler is not None:
+                for table, values in handler(seq, subject, state):
+                    grouped[table].append(values)
+            if type_ in citing:
+                for table, values in citations(seq, state):
+                    grouped[table].append(values)
+            effective_on = state["effective_on"]
+            if maybe_backdated(effective_on, recorded_at):
+                for table, values in flags(seq, effective_on, recorded_at):
+                    grouped[table].append(values)
         last_seq, last_notification_id = rows[-1][:2]
         return Page(grouped, last_seq, last_notification_id)
 
@@ -252,6 +260,10 @@ class ReadModels:
 
     def fetch(self, template: str, **params: Any) -> list[Any]:
         return self.view.fetch(template, params)
+
+    def fetch_tuples(self, template: str, **params: Any) -> list[tuple[Any, ...]]:
+        """The rows as plain tuples, in the SELECT's column order."""
+        return self.view.fetch_tuples(template, params)
 
     def concurrently(self, **tasks: Callable[[], Any]) -> dict[str, Any]:
         """Run a read's independent queries side by side, each on a connection of its

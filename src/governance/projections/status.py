@@ -10,9 +10,9 @@ from typing import Any
 
 from governance.projections.board_cases import RECENT_DECISIONS
 from governance.projections.contracts import AMENDMENTS_AT, CONTRACTS_AT
-from governance.projections.milestones import MILESTONES_AT, milestone_item
-from governance.projections.projects import PROJECTS_AT, project_rows
-from governance.projections.risks import RISKS_AT, closed_on, risk_item
+from governance.projections.milestones import milestone_item, milestones_at
+from governance.projections.projects import project_items, projects_at
+from governance.projections.risks import risk_entries, risks_at
 from governance.projections.runner import ReadModels
 from governance.projections.tertial import BEFORE_ANY_DAY
 
@@ -28,24 +28,25 @@ def status_at(
         "position": position,
         "limit": RECENT,
     }
+    dialect = models.view.dialect
     fetched = models.concurrently(
-        milestones=lambda: models.fetch(MILESTONES_AT + " ORDER BY m.subject", **params),
-        risks=lambda: models.fetch(RISKS_AT + " ORDER BY r.key", **params),
-        projects=lambda: project_rows(models, PROJECTS_AT + " ORDER BY p.key", **params),
+        milestones=lambda: models.fetch_tuples(milestones_at(dialect) + " ORDER BY m.subject", **params),
+        risks=lambda: models.fetch_tuples(risks_at(dialect) + " ORDER BY r.key", **params),
+        projects=lambda: models.fetch_tuples(projects_at(dialect) + " ORDER BY p.key", **params),
         contracts=lambda: _contracts(models, params),
         decisions=lambda: models.fetch(RECENT_DECISIONS, **params),
     )
     milestones: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    day = as_of.isoformat()
     for row in fetched["milestones"]:
-        milestones[row["project"]].append(milestone_item(row, as_of))
-    open_risks = [risk_item(row) for row in fetched["risks"] if closed_on(row) is None]
+        milestones[row[1]].append(milestone_item(row, day))
+    open_risks = [item for item, _, closed_on in risk_entries(fetched["risks"]) if closed_on is None]
     risks_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for risk in open_risks:
         if risk["project"] is not None:
             risks_of[risk["project"]].append(risk)
     projects = []
-    for project in fetched["projects"]:
-        item = project.item()
+    for item, _ in project_items(fetched["projects"]):
         projects.append(
             {
                 **item,
@@ -76,14 +77,9 @@ def status_at(
 
 def _contracts(models: ReadModels, params: dict[str, Any]) -> list[dict[str, Any]]:
     amendments: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in models.fetch(AMENDMENTS_AT, **params):
-        amendments[row["subject"]].append(
-            {
-                "amendment_no": row["amendment_no"],
-                "kind": row["kind"],
-                "title": row["title"],
-                "effective_on": row["eff"],
-            }
+    for subject, amendment_no, kind, title, effective_on in models.fetch_tuples(AMENDMENTS_AT, **params):
+        amendments[subject].append(
+            {"amendment_no": amendment_no, "kind": kind, "title": title, "effective_on": effective_on}
         )
     return [
         {

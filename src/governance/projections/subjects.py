@@ -20,9 +20,9 @@ from typing import Any
 import orjson
 
 from governance.keys import Kind, SubjectKey
-from governance.projections.projects import STATUS_FIELDS
+from governance.projections.projects import figures_of, financials
 from governance.projections.runner import ReadModels
-from governance.projections.schema import json_items
+from governance.projections.schema import LATEST, LatestJoin, json_items
 from governance.values import RISK_LEVELS, folded, risk_level
 
 TABLE_OF: dict[Kind, str] = {
@@ -35,34 +35,6 @@ TABLE_OF: dict[Kind, str] = {
 
 LEVEL_SCORES = {"low": (1, 4), "medium": (5, 7), "high": (8, 14), "critical": (15, 25)}
 assert tuple(LEVEL_SCORES) == RISK_LEVELS
-
-
-LatestJoin = Callable[[str, str, str, str], str]
-"""A join on the latest fact of a kind: (alias, fact table, fact kind, outer alias)."""
-
-
-def latest_by_row_values(alias: str, table: str, kind: str, outer: str) -> str:
-    """SQLite: the fact row whose (eff, seq) is the latest at (as_of, P), found by one
-    correlated seek of the fact table's index."""
-    return (
-        f" LEFT JOIN {{t}}{table} {alias} ON {alias}.subject = {outer}.subject AND {alias}.kind = '{kind}'"
-        f" AND ({alias}.eff, {alias}.seq) = (SELECT f.eff, f.seq FROM {{t}}{table} f"
-        f" WHERE f.subject = {outer}.subject AND f.kind = '{kind}' AND f.eff <= :horizon"
-        " AND f.seq <= :position ORDER BY f.eff DESC, f.seq DESC LIMIT 1)"
-    )
-
-
-def latest_by_lateral(alias: str, table: str, kind: str, outer: str) -> str:
-    """PostgreSQL: the same as a lateral join, which its planner runs as one index seek
-    per subject (it does not push a row-value subquery into the join)."""
-    return (
-        f" LEFT JOIN LATERAL (SELECT f.* FROM {{t}}{table} f WHERE f.subject = {outer}.subject"
-        f" AND f.kind = '{kind}' AND f.eff <= :horizon AND f.seq <= :position"
-        f" ORDER BY f.eff DESC, f.seq DESC LIMIT 1) {alias} ON true"
-    )
-
-
-LATEST: dict[str, LatestJoin] = {"sqlite": latest_by_row_values, "postgres": latest_by_lateral}
 
 
 @dataclass(frozen=True)
@@ -189,8 +161,8 @@ _PROJECT_PHASE = "COALESCE(ph.detail, p.phase)"
 PROJECTS = KindQuery(
     select=lambda latest: (
         "SELECT p.subject, p.name, p.organisation, p.owner, p.purpose, p.eff,"
-        f" {_PROJECT_PHASE} AS phase, st.seq AS status_seq, fi.seq AS financials_seq,"
-        " cf.seq AS cost_frame_seq, cl.eff AS closed_on"
+        f" {_PROJECT_PHASE} AS phase, st.figures AS status, fi.figures AS financials,"
+        " cf.figures AS cost_frame, cl.eff AS closed_on"
         " FROM {t}rm_projects p"
         + latest("ph", "rm_project_facts", "phase", "p")
         + latest("st", "rm_project_facts", "status", "p")
@@ -210,44 +182,22 @@ PROJECTS = KindQuery(
 
 
 def _build_projects(models: ReadModels, rows: list[Any]) -> list[dict[str, Any]]:
-    seqs = {
-        row[name] for row in rows for name in ("status_seq", "financials_seq", "cost_frame_seq") if row[name]
-    }
-    states = models.ledger.log.states_at(seqs)
-    built = []
-    for row in rows:
-        status = None
-        if row["status_seq"] is not None:
-            state = states[row["status_seq"]]
-            status = {name: state.get(name) for name in STATUS_FIELDS} | {
-                "effective_on": state["effective_on"]
-            }
-        financials = None
-        if row["cost_frame_seq"] is not None or row["financials_seq"] is not None:
-            frame = states[row["cost_frame_seq"]] if row["cost_frame_seq"] is not None else {}
-            report = states[row["financials_seq"]] if row["financials_seq"] is not None else {}
-            financials = {
-                "cost_frame": frame.get("cost_frame"),
-                "steering_frame": frame.get("steering_frame"),
-                "phase_budget": report.get("phase_budget"),
-                "forecast": report.get("forecast"),
-                "actual": report.get("actual"),
-                "earned_value": report.get("earned_value"),
-            }
-        built.append(
-            {
-                "created_on": row["eff"],
-                "name": row["name"],
-                "organisation": row["organisation"],
-                "phase": row["phase"],
-                "owner": row["owner"],
-                "purpose": row["purpose"],
-                "status": status,
-                "financials": financials,
-                "closed_on": row["closed_on"],
-            }
+    return [
+        {
+            "created_on": row["eff"],
+            "name": row["name"],
+            "organisation": row["organisation"],
+            "phase": row["phase"],
+            "owner": row["owner"],
+            "purpose": row["purpose"],
+            "status": status,
+            "financials": financials(frame, report),
+            "closed_on": row["closed_on"],
+        }
+        for row, (status, report, frame) in zip(
+            rows, figures_of(rows, ("status", "financials", "cost_frame")), strict=True
         )
-    return built
+    ]
 
 
 # Milestones ------------------------------------------------------------------------------

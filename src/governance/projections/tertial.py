@@ -13,9 +13,9 @@ from typing import Any
 
 from governance.projections.board_cases import DECISIONS_IN_PERIOD
 from governance.projections.contracts import AMENDMENTS_IN_PERIOD
-from governance.projections.milestones import MILESTONES_AT, milestone_item, milestone_state
-from governance.projections.projects import PROJECTS_AT, project_rows
-from governance.projections.risks import RISKS_AT, closed_on, risk_item
+from governance.projections.milestones import milestone_item, milestones_at
+from governance.projections.projects import project_items, projects_at
+from governance.projections.risks import risk_entries, risks_at
 from governance.projections.runner import ReadModels
 from governance.timemodel import Tertial
 from governance.values import RATING_ORDER, RISK_LEVELS
@@ -64,24 +64,23 @@ def tertial_snapshot(
     if organisation is not None:
         params["organisation"] = organisation
         by_organisation = " AND {alias}.organisation = :organisation"
+    dialect = models.view.dialect
     fetched = models.concurrently(
-        projects=lambda: project_rows(
-            models, PROJECTS_AT + by_organisation.format(alias="p") + " ORDER BY p.key", **params
+        projects=lambda: models.fetch_tuples(
+            projects_at(dialect) + by_organisation.format(alias="p") + " ORDER BY p.key", **params
         ),
-        risks=lambda: models.fetch(
-            RISKS_AT + by_organisation.format(alias="r") + " ORDER BY r.key", **params
+        risks=lambda: models.fetch_tuples(
+            risks_at(dialect) + by_organisation.format(alias="r") + " ORDER BY r.key", **params
         ),
-        achieved=lambda: models.fetch(MILESTONES_AT + _ACHIEVED_IN_PERIOD, **params),
-        baselined=lambda: models.fetch(MILESTONES_AT + _BASELINED_IN_PERIOD, **params),
+        achieved=lambda: models.fetch_tuples(milestones_at(dialect) + _ACHIEVED_IN_PERIOD, **params),
+        baselined=lambda: models.fetch_tuples(milestones_at(dialect) + _BASELINED_IN_PERIOD, **params),
         amendments=lambda: models.fetch(AMENDMENTS_IN_PERIOD, **params),
         decisions=lambda: models.fetch(DECISIONS_IN_PERIOD, **params),
     )
     projects = []
-    for project in fetched["projects"]:
-        item = project.item()
+    for item, previous_status in project_items(fetched["projects"]):
         if item["closed_on"] is not None and item["closed_on"] < params["start"]:
             continue
-        previous_status = project.status("previous_status")
         projects.append(
             {
                 "key": item["key"],
@@ -134,21 +133,23 @@ def _add_milestones(
     start: date,
     end: date,
 ) -> None:
-    """A project's milestones achieved in the period, and those that slipped in it (§5)."""
+    """A project's milestones achieved in the period, and those that slipped in it (§5):
+    the baseline in force lies in the period, and the milestone was neither cancelled
+    nor achieved by then."""
+    first, last = start.isoformat(), end.isoformat()
     of_project = {project["key"]: project for project in projects}
     achieved: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in achieved_rows:
-        achieved[row["project"]].append(milestone_item(row, end))
+        achieved[row[1]].append(milestone_item(row, last))
     slipped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in baselined_rows:
-        state = milestone_state(row)
-        baseline_on = state.baseline_on
+        _, project, *_, baseline_on, _, outcome, outcome_on = row
         if (
-            start <= baseline_on <= end
-            and state.cancelled_on is None
-            and (state.achieved_on is None or state.achieved_on > baseline_on)
+            first <= baseline_on <= last
+            and outcome != "cancelled"
+            and (outcome != "achieved" or outcome_on > baseline_on)
         ):
-            slipped[row["project"]].append(milestone_item(row, end))
+            slipped[project].append(milestone_item(row, last))
     for key, project in of_project.items():
         project["milestones_achieved"] = sorted(achieved.get(key, ()), key=lambda item: item["key"])
         project["milestones_slipped"] = sorted(slipped.get(key, ()), key=lambda item: item["key"])
@@ -159,16 +160,14 @@ def _risks(rows: list[Any], params: dict[str, Any]) -> dict[str, Any]:
     open_risks, new_in_period, closed_in_period = [], [], []
     heatmap = [[0] * 5 for _ in range(5)]
     by_level = dict.fromkeys(RISK_LEVELS, 0)
-    for row in rows:
-        item = risk_item(row)
-        closed = closed_on(row)
+    for item, identified_on, closed in risk_entries(rows):
         if closed is None:
             open_risks.append(item)
             heatmap[item["probability"] - 1][item["consequence"] - 1] += 1
             by_level[item["level"]] += 1
         elif start <= closed <= end:
             closed_in_period.append(item)
-        if start <= row["eff"] <= end:
+        if start <= identified_on <= end:
             new_in_period.append(item)
     return {
         "open": open_risks,
