@@ -11,6 +11,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from api.access_log import AccessLog
 from api.auth import TokenCache
 from api.errors import install_error_handlers
+from api.http_semantics import CsvIgnoresPaging, HeadAsGet
 from api.limits import RequestLimits
 from api.openapi import install_openapi, operation_id
 from api.pages.site import install_pages
@@ -57,6 +58,8 @@ def create_app(ledger: Ledger | None = None) -> FastAPI:
     app.state.tokens = TokenCache()
     app.state.health = health.HeadProbe(app.state.ledger)
     app.add_middleware(RequestLimits)
+    app.add_middleware(CsvIgnoresPaging)
+    app.add_middleware(HeadAsGet)
     trusted_proxies = settings().forwarded_allow_ips.strip()
     if trusted_proxies:
         # The scheme (https: the session cookie is Secure) and client address a proxy

@@ -11,7 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.bodies import Envelope
 from api.parameters import InvalidQuery
-from api.problems import HASH_REGEX, KNOWN_AT_REGEX, RECORDED_AT_REGEX, SUBJECT_KEY_REGEX, TERTIAL_REGEX
+from api.problems import (
+    HASH_REGEX,
+    KNOWN_AT_REGEX,
+    READING_REGEX,
+    RECORDED_AT_REGEX,
+    SUBJECT_KEY_REGEX,
+    TERTIAL_REGEX,
+)
 from api.reading import known_at_param
 
 
@@ -52,7 +59,7 @@ FromKnownAt = Annotated[
     str,
     Query(
         description="The earlier reading: an RFC 3339 instant, or a date (the end of that day in Oslo)",
-        json_schema_extra={"pattern": KNOWN_AT_REGEX},
+        json_schema_extra={"pattern": READING_REGEX},
     ),
 ]
 ToKnownAt = Annotated[
@@ -63,6 +70,8 @@ ToKnownAt = Annotated[
 
 def readings(from_known_at: str, to_known_at: str | None, now: datetime) -> tuple[datetime, datetime]:
     """The two instants a change request compares; A after B is a 422."""
+    if not from_known_at:
+        raise InvalidQuery("from_known_at", "is required: the earlier reading, an instant or a date")
     start = known_at_param("from_known_at", from_known_at, now)
     end = known_at_param("to_known_at", to_known_at, now)
     if start > end:

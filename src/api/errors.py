@@ -9,6 +9,7 @@ from eventsourcing.persistence import OperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from api.auth import Forbidden, NotAuthenticated
 from api.parameters import InvalidParameter
@@ -83,6 +84,23 @@ def store_problem(fault: Fault) -> ProblemResponse:
     return problem(503, title, detail.format(reason=fault.reason), headers=headers, fault=fault.kind)
 
 
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path (Starlette names only the first
+    route's), HEAD wherever GET is."""
+    routes = request.app.router.routes
+    methods = {
+        method
+        for method in METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+    }
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LedgerError)
     async def _ledger_error(_: Request, error: LedgerError) -> ProblemResponse:
@@ -133,13 +151,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return store_problem(fault)
 
     @app.exception_handler(HTTPException)
-    async def _http_error(_: Request, error: HTTPException) -> ProblemResponse:
+    async def _http_error(request: Request, error: HTTPException) -> ProblemResponse:
         titles = {404: "Not found", 405: "Method not allowed", 413: "Content too large"}
+        headers = getattr(error, "headers", None)
+        if error.status_code == 405:
+            headers = {**(headers or {}), "Allow": allowed_methods(request)}
         return problem(
-            error.status_code,
-            titles.get(error.status_code, "Error"),
-            str(error.detail),
-            headers=getattr(error, "headers", None),
+            error.status_code, titles.get(error.status_code, "Error"), str(error.detail), headers=headers
         )
 
     @app.exception_handler(Exception)

@@ -130,3 +130,33 @@ def test_a_wrong_method_is_a_405_problem(client: TestClient, as_: Any) -> None:
 
     assert response.status_code == 405
     assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("/projects", "GET, HEAD, POST"),
+        ("/risks", "GET, HEAD, POST"),
+        ("/board-cases", "GET, HEAD, POST"),
+        ("/ui/sign-in", "GET, HEAD, POST"),
+        ("/status", "GET, HEAD"),
+    ],
+)
+def test_a_405_allows_every_method_some_route_takes_at_the_path(
+    client: TestClient, as_: Any, path: str, allowed: str
+) -> None:
+    response = client.delete(path, headers=as_["admin"])
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == allowed
+
+
+@pytest.mark.parametrize("path", ["/status", "/projects", "/tertials/2025-T2", "/openapi.json"])
+def test_head_answers_as_get_without_the_body(client: TestClient, as_: Any, path: str) -> None:
+    got = client.get(path, headers=as_["viewer"])
+    head = client.head(path, headers=as_["viewer"])
+
+    assert head.status_code == got.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.headers["content-length"] == str(len(got.content))

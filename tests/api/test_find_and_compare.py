@@ -4,11 +4,13 @@ board case 27-2025, CSV answers, and every refusal."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 from datetime import timedelta
 from typing import Any
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 
@@ -322,6 +324,8 @@ def test_the_audit_trail_filters_backdated_and_late_events(
         ("/audit", {"cursor": "x"}, "cursor"),
         ("/tertials/2025-T2/changes", {}, "from_known_at"),
         ("/tertials/2025-T2/changes", {"from_known_at": "yesterday"}, "from_known_at"),
+        ("/tertials/2025-T2/changes", {"from_known_at": ""}, "from_known_at"),
+        ("/risks/OR-821/changes", {"from_known_at": ""}, "from_known_at"),
         (
             "/tertials/2025-T2/changes",
             {"from_known_at": "2025-10-01", "to_known_at": "2025-09-01"},
@@ -379,12 +383,55 @@ def test_a_cursor_alone_continues_with_the_first_pages_filters(
     assert following == repeated
 
 
-def test_csv_ignores_limit_and_cursor(demo: Ledger, client: TestClient, as_: Any) -> None:
-    whole = client.get("/risks", headers={**as_["auditor"], "Accept": "text/csv"})
-    paged = client.get("/risks?limit=1&cursor=not-a-cursor", headers={**as_["auditor"], "Accept": "text/csv"})
+@pytest.mark.parametrize("path", ["/risks", "/audit"])
+@pytest.mark.parametrize(
+    "paging", ["limit=1&cursor=not-a-cursor", "limit=0", "limit=abc", "cursor=x&cursor=y"]
+)
+def test_csv_ignores_limit_and_cursor(
+    demo: Ledger, client: TestClient, as_: Any, path: str, paging: str
+) -> None:
+    csv = {**as_["auditor"], "Accept": "text/csv"}
+    whole = client.get(path, headers=csv)
+    paged = client.get(f"{path}?{paging}", headers=csv)
     assert whole.status_code == paged.status_code == 200
     assert paged.text == whole.text
     assert len(whole.text.splitlines()) > 2
+
+
+def _forged(cursor: str, **changes: Any) -> str:
+    payload = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    payload.update(changes)
+    return base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("path", "changes"),
+    [
+        ("/milestones", {"f": {"bogus": "x"}}),
+        ("/milestones", {"f": {"project": ["x"]}}),
+        ("/milestones", {"f": {"project": 1}}),
+        ("/risks", {"f": {"level": 5}}),
+        ("/risks", {"f": {"open": "true"}}),
+        ("/risks", {"f": {"owner": "a\x00b"}}),
+        ("/risks", {"q": "a\x00b"}),
+        ("/risks", {"l": "OR\x00"}),
+        ("/board-cases", {"f": {"meeting_from": "garbage"}}),
+        ("/board-cases", {"f": {"refers_to": "KAK"}}),
+        ("/audit", {"f": {"actor": ["x"]}}),
+        ("/audit", {"f": {"actor": {"a": 1}}}),
+        ("/audit", {"f": {"type": "Nope"}}),
+        ("/audit", {"f": {"recorded_from": "garbage"}}),
+        ("/audit", {"f": {"effective_to": "2025-02-30"}}),
+        ("/audit", {"f": {"late": "yes"}}),
+        ("/audit", {"f": {"subject": "OR-821"}}),
+        ("/audit", {"f": {"bogus": "x"}}),
+    ],
+)
+def test_a_forged_cursor_is_a_422_naming_the_cursor(
+    demo: Ledger, client: TestClient, as_: Any, path: str, changes: dict[str, Any]
+) -> None:
+    cursor = get(client, as_, path, limit=1)["next_cursor"]
+    assert refused(client, as_, path, cursor=_forged(cursor, **changes)) == "cursor"
 
 
 def test_a_cursor_of_one_list_does_not_continue_another(demo: Ledger, client: TestClient, as_: Any) -> None:

@@ -4,7 +4,8 @@ reading; as CSV with `Accept: text/csv`."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from collections.abc import Callable
+from typing import Annotated, Any, Generic, Literal, TypeVar, get_args
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
@@ -67,6 +68,63 @@ def bare_key(name: str, value: str | None) -> str | None:
         raise InvalidQuery(name, str(error)) from None
 
 
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and "\x00" not in value
+
+
+def _key(value: Any) -> bool:
+    try:
+        return _text(value) and check_key(value, "key") == value
+    except KeyFormatError:
+        return False
+
+
+def _subject_key(value: Any) -> bool:
+    try:
+        return _text(value) and str(SubjectKey.parse(value)) == value
+    except KeyFormatError:
+        return False
+
+
+def _day(value: Any) -> bool:
+    try:
+        return _text(value) and day_param("day", value) is not None
+    except InvalidQuery:
+        return False
+
+
+def _one_of(*values: str) -> Callable[[Any], bool]:
+    return lambda value: value in values
+
+
+FILTERS: dict[Kind, dict[str, Callable[[Any], bool]]] = {
+    "project": {
+        "organisation": _text,
+        "phase": _one_of(*get_args(Phase)),
+        "overall": _one_of(*get_args(Rating)),
+    },
+    "milestone": {"project": _key, "state": _one_of("achieved", "cancelled", "overdue", "planned")},
+    "risk": {
+        "project": _key,
+        "organisation": _text,
+        "owner": _text,
+        "level": _one_of("low", "medium", "high", "critical"),
+        "open": lambda value: type(value) is bool,
+    },
+    "contract": {"project": _key, "supplier": _text},
+    "board-case": {"body": _key, "meeting_from": _day, "meeting_to": _day, "refers_to": _subject_key},
+}
+"""What each list's filters may hold, as the routes validate them: a cursor brings its
+filters back, and a cursor is only base64 of JSON that anyone can edit."""
+
+
+def pinned_filters(kind: Kind, filters: dict[str, Any]) -> dict[str, Any]:
+    allowed = FILTERS[kind]
+    if any(name not in allowed or not allowed[name](value) for name, value in filters.items()):
+        raise BadCursor("is not a cursor this ledger gave")
+    return filters
+
+
 def listed(
     request: Request,
     models: ModelsDep,
@@ -86,7 +144,7 @@ def listed(
             if query.filters or query.q:
                 pinned.check(query)
             else:
-                query = ListQuery(kind, pinned.query.filters, pinned.query.q)
+                query = ListQuery(kind, pinned_filters(kind, pinned.query.filters), pinned.query.q)
                 pinned.check(query)
             if "as_of" in request.query_params and pinned.as_of != at.as_of:
                 raise BadCursor("was given with another as_of than the first page")

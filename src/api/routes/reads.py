@@ -158,6 +158,34 @@ def _iso(name: str, text: str | None) -> str | None:
     return None if day is None else day.isoformat()
 
 
+def pinned_audit_filter(pinned: AuditFilter) -> AuditFilter:
+    """A cursor's filter checked as the query's is (a cursor is only base64 of JSON that
+    anyone can edit)."""
+    texts = (pinned.subject, pinned.actor, pinned.type, pinned.recorded_from, pinned.recorded_to)
+    days = (pinned.effective_from, pinned.effective_to)
+    if any(
+        value is not None and (not isinstance(value, str) or "\x00" in value) for value in texts + days
+    ) or any(value is not None and type(value) is not bool for value in (pinned.backdated, pinned.late)):
+        raise BadCursor("is not a cursor this ledger gave")
+    try:
+        checked = AuditFilter(
+            subject=_subject(pinned.subject),
+            actor=pinned.actor,
+            type=_type(pinned.type),
+            recorded_from=_instant("recorded_from", pinned.recorded_from, end_of_day=False),
+            recorded_to=_instant("recorded_to", pinned.recorded_to, end_of_day=True),
+            effective_from=_iso("effective_from", pinned.effective_from),
+            effective_to=_iso("effective_to", pinned.effective_to),
+            backdated=pinned.backdated,
+            late=pinned.late,
+        )
+    except InvalidQuery:
+        raise BadCursor("is not a cursor this ledger gave") from None
+    if checked != pinned:
+        raise BadCursor("is not a cursor this ledger gave")
+    return checked
+
+
 Boolean = Literal["true", "false"]
 
 
@@ -220,7 +248,7 @@ def get_audit(
         try:
             pinned = AuditCursor.decode(cursor)
             if audit_filter == AuditFilter():
-                audit_filter = pinned.filter
+                audit_filter = pinned_audit_filter(pinned.filter)
             elif pinned.filter != audit_filter:
                 raise BadCursor("was given with other filters than the first page; start again without it")
             if pinned.position > models.ledger.position():

@@ -74,6 +74,7 @@ class Cursor:
             or cursor.position < 0
             or not isinstance(cursor.after, str)
             or not isinstance(cursor.query.q, str)
+            or "\x00" in cursor.query.q + cursor.after
         ):
             raise BadCursor("is not a cursor this ledger gave")
         return cursor
