@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -57,8 +56,7 @@ def event_hash(fields: dict[str, Any]) -> str:
     return _sha256(canonical_json(fields)).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class Envelope:
+class Envelope(NamedTuple):
     """An event as §7 writes it: the log's fields, the event's `data`, and the chain's
     `prev_hash` and `hash` (over the canonical JSON of every other field)."""
 
@@ -90,20 +88,20 @@ class Envelope:
         prev_hash: str,
     ) -> Envelope:
         """The envelope of these fields, its `hash` computed over them."""
-        unsealed = cls(seq, id, subject, type, version, effective_on, recorded_at, actor, data, prev_hash, "")
-        return cls(
-            seq,
-            id,
-            subject,
-            type,
-            version,
-            effective_on,
-            recorded_at,
-            actor,
-            data,
-            prev_hash,
-            unsealed.digest(),
-        )
+        fields = {
+            "seq": seq,
+            "id": id,
+            "subject": subject,
+            "type": type,
+            "version": version,
+            "effective_on": effective_on,
+            "recorded_at": recorded_at,
+            "actor": actor,
+            "data": data,
+            "prev_hash": prev_hash,
+        }
+        digest = _sha256(canonical_json(fields)).hexdigest()
+        return cls(seq, id, subject, type, version, effective_on, recorded_at, actor, data, prev_hash, digest)
 
     def hashed_fields(self) -> dict[str, Any]:
         """Every field but `hash`: what the hash is taken over."""
@@ -126,7 +124,10 @@ class Envelope:
 
     def digest(self) -> str:
         """The hash these fields call for (lower-case hex SHA-256 of `canonical()`)."""
-        return _sha256(self.canonical()).hexdigest()
+        try:
+            return _sha256(_dumps(self.hashed_fields(), option=_SORTED)).hexdigest()
+        except TypeError:
+            return _sha256(self.canonical()).hexdigest()
 
     def intact(self) -> bool:
         """Whether `hash` is the hash of the other fields."""

@@ -213,13 +213,14 @@ class LogRow:
         return self.sealed(decode_state).as_dict()
 
 
-_NOT_STATE_DATA = NOT_DATA | {"class_version"}
+NOT_STATE_DATA = NOT_DATA | {"class_version"}
+"""What a stored state holds beside the event's `data`."""
 
 
 def state_data(state: dict[str, Any]) -> dict[str, Any]:
     """An event's `data` from its stored state: everything but the library's fields,
     `effective_on` and `class_version`, in stored order."""
-    return {name: value for name, value in state.items() if name not in _NOT_STATE_DATA}
+    return {name: value for name, value in state.items() if name not in NOT_STATE_DATA}
 
 
 def utc_now() -> datetime:
@@ -246,6 +247,14 @@ class LedgerLogRecorder:
     def _modify(self, statement: str, params: Sequence[Any]) -> int:
         """Run one writing statement in its own transaction; the number of rows changed."""
         raise NotImplementedError
+
+    def _fetch_tuples(self, statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def fetch_tuples(self, template: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Like `fetch`, rows as plain tuples in the statement's column order (for scans
+        of the whole log, where building a mapping per row costs more than the row)."""
+        return self._fetch_tuples(self._sql(template), params)
 
     def fetch(self, template: str, params: Sequence[Any] = ()) -> list[Any]:
         """Rows of a query written with the ``{log}``-style slots and ``?`` placeholders."""
