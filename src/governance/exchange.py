@@ -15,7 +15,7 @@ import gc
 import re
 from array import array
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from copy import copy
 from dataclasses import dataclass
 from datetime import datetime
@@ -213,7 +213,7 @@ class _Importer:
             self.tail, self.now = tail, recorder.now(curs)
             batch = self.batch
             iterator = iter(commands)
-            with nullcontext():
+            with _settled_objects_frozen():
                 while True:
                     try:
                         command = next(iterator)
@@ -261,20 +261,19 @@ class _Importer:
         self.tail = Tail(last.seq, last.hash, last.recorded_at or "")
         batch.events.clear()
         batch.entries.clear()
+        gc.freeze()
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic collector paused while a chunk is checked and written: a chunk makes
-    many objects and no cycles, and a collection pass walks every object the subjects'
-    folded state holds. Other threads only miss collections for as long as that takes."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+def _settled_objects_frozen() -> Iterator[None]:
+    """The folded subjects an import holds grow with the file, and each pass of the
+    cyclic collector's oldest generation would walk all of them again; once a chunk is
+    written they are moved out of its way (`gc.freeze`, after every chunk), and back
+    when the import ends. The collector keeps running, for every thread."""
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        gc.unfreeze()
 
 
 class _Lines(Iterable[Command]):
@@ -322,7 +321,8 @@ class _Lines(Iterable[Command]):
 
     def _checked(self, pending: list[tuple[int, Command]]) -> Iterator[Command]:
         stated = [command.event_id for _, command in pending if command.event_id is not None]
-        in_log = self._ids_in_log(stated) if stated else set()
+        log_was_empty = self.importer is not None and self.importer.batch.empty
+        in_log = self._ids_in_log(stated) if stated and not log_was_empty else set()
         if self.importer is not None:
             self.importer.batch.prefetch(str(command.subject) for _, command in pending)
         ids, numbers = self.ids, self.numbers
@@ -371,22 +371,12 @@ class _Lines(Iterable[Command]):
             raise ImportRefused(line, f"malformed JSON ({error})", type_="json_invalid") from None
         if not isinstance(value, dict):
             raise ImportRefused(line, "is not a JSON object", type_="object_type")
-        if b"\\u" in raw or raw.count(b":") != _colons(value):
+        # A line names a member twice only if it writes more colons than the object
+        # the parser kept (which orjson writes back with the same colons: one after
+        # each name, and those in names and strings); an escape (backslash-u) could hide one.
+        if b"\\u" in raw or raw.count(b":") != orjson.dumps(value).count(b":"):
             _refuse_repeated_names(raw, line)
         return parse_line(value, line, self.subjects)
-
-
-def _colons(value: Any) -> int:
-    """How many colons a line without escapes writes for `value` as decoded: one after
-    each member's name, and those within names and strings. A line that names a member
-    twice writes more than its decoded value accounts for (the parser keeps the last)."""
-    if isinstance(value, str):
-        return value.count(":")
-    if isinstance(value, dict):
-        return sum(1 + name.count(":") + _colons(item) for name, item in value.items())
-    if isinstance(value, list):
-        return sum(_colons(item) for item in value)
-    return 0
 
 
 def _refuse_repeated_names(raw: bytes, line: int) -> None:
