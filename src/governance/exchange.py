@@ -19,9 +19,11 @@ from contextlib import contextmanager
 from copy import copy
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, Any, cast
+from uuid import UUID
 
 import orjson
+from eventsourcing.persistence import StoredEvent
 
 from governance.application import Batch, BatchError, Command, Ledger
 from governance.base import LIBRARY_FIELDS, Aggregate
@@ -48,6 +50,11 @@ CHUNK_BYTES = 64 * 1024
 ID_LOOKUP = 500
 """How many stated ids one query looks up in the log."""
 SUBJECT_CACHE = 200_000
+HELD_EVENTS = 250_000
+"""About how many events' folded subjects an import holds at most (about 1 KiB each);
+beyond that the subjects used least recently are let go and read back from the import's
+transaction when named again, which bounds memory for any file but costs time (each
+read back decodes and folds the subject's events again)."""
 WRITE_CHUNK = 2_000
 """How many checked lines are written to the store at a time, inside the one transaction."""
 
@@ -149,12 +156,20 @@ def import_stream(ledger: Ledger, stream: IO[bytes]) -> Imported:
 
 class _ImportBatch(Batch):
     """A batch that knows which subjects the log held before the import began, asked a
-    window of lines at a time, so that a subject new to the log is never looked for."""
+    window of lines at a time, so that a subject new to the log is never looked for;
+    and that holds the folded subjects of at most about `HELD_EVENTS` events: once a
+    chunk is written, the subjects used least recently are let go, and read back from
+    the import's own transaction should a later line name them again."""
 
     def __init__(self, ledger: Ledger, empty: bool) -> None:
         super().__init__(ledger)
         self.empty = empty
         self.in_log: dict[str, bool] = {}
+        self.recency: dict[UUID, None] = {}
+        """Subjects held, least recently used first."""
+        self.let_go: set[UUID] = set()
+        """Subjects stored (before or by this import) that are no longer held."""
+        self.curs: Any = None
 
     def prefetch(self, subjects: Iterable[str]) -> None:
         if self.empty:
@@ -179,15 +194,58 @@ class _ImportBatch(Batch):
         return known
 
     def load(self, subject: SubjectKey) -> Aggregate | None:
-        aggregates = self.aggregates
-        if subject.id not in aggregates:
-            aggregates[subject.id] = self.ledger.aggregate(subject) if self._in_log(subject) else None
-        return aggregates[subject.id]
+        aggregates, subject_id = self.aggregates, subject.id
+        if subject_id not in aggregates:
+            if subject_id in self.let_go:
+                self.let_go.discard(subject_id)
+                aggregates[subject_id] = self._read_back(subject)
+            else:
+                aggregates[subject_id] = self.ledger.aggregate(subject) if self._in_log(subject) else None
+        recency = self.recency
+        recency.pop(subject_id, None)
+        recency[subject_id] = None
+        return aggregates[subject_id]
 
     def exists(self, subject: SubjectKey) -> bool:
         if subject.id in self.aggregates:
             return self.aggregates[subject.id] is not None
-        return self._in_log(subject)
+        return subject.id in self.let_go or self._in_log(subject)
+
+    def let_go_of_least_used(self, limit: int) -> None:
+        """Stop holding the subjects used least recently while more than `limit`
+        events are held (only between chunks: every held event is stored)."""
+        aggregates = self.aggregates
+        held = sum(len(aggregate._history) for aggregate in aggregates.values() if aggregate is not None)
+        if held <= limit:
+            return
+        for subject_id in list(self.recency):
+            if held <= limit * 3 // 4:
+                break
+            aggregate = aggregates.pop(subject_id, None)
+            del self.recency[subject_id]
+            if aggregate is not None:
+                held -= len(aggregate._history)
+                self.let_go.add(subject_id)
+
+    def _read_back(self, subject: SubjectKey) -> Aggregate:
+        """A subject as the import's transaction holds it (its own writes included)."""
+        log = self.ledger.log
+        postgres = isinstance(log, PostgresLedgerRecorder)
+        self.curs.execute(
+            log._sql(
+                "SELECT originator_version, topic, state FROM {events} WHERE originator_id = ?"
+                " ORDER BY originator_version"
+            ),
+            (subject.id if postgres else subject.id.hex,),
+        )
+        to_event = self.ledger.mapper.to_domain_event
+        aggregate: Any = None
+        for row in self.curs.fetchall():
+            stored = StoredEvent(subject.id, row["originator_version"], row["topic"], bytes(row["state"]))
+            event: Any = to_event(stored)
+            aggregate = event.mutate(aggregate)
+        assert aggregate is not None, f"{subject} was written by this import"
+        return cast(Aggregate, aggregate)
 
 
 class _Importer:
@@ -210,6 +268,7 @@ class _Importer:
                 curs.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
             tail = recorder._select_tail(curs)
             self.batch.empty = tail.seq == 0
+            self.batch.curs = curs
             self.tail, self.now = tail, recorder.now(curs)
             batch = self.batch
             iterator = iter(commands)
@@ -261,6 +320,7 @@ class _Importer:
         self.tail = Tail(last.seq, last.hash, last.recorded_at or "")
         batch.events.clear()
         batch.entries.clear()
+        batch.let_go_of_least_used(HELD_EVENTS)
         gc.freeze()
 
 

@@ -113,7 +113,7 @@ class _Walk:
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
         mapper = ledger.mapper
-        plain = mapper.cipher is None and mapper.compressor is None  # type: ignore[attr-defined]
+        plain = mapper.cipher is None and mapper.compressor is None
         self.decode = orjson.loads if plain else mapper.decode_state  # type: ignore[attr-defined]
         self.head = ZERO_HASH
         self.seq = 0

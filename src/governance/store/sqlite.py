@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
+from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import OperationalError, StoredEvent
@@ -71,6 +72,10 @@ LEDGER_TABLES = (
         " last_seen TEXT NOT NULL)"
     ),
 )
+
+
+def _hex(originator_id: UUID | str) -> str:
+    return originator_id.hex if isinstance(originator_id, UUID) else originator_id
 
 
 class ImmediateTransaction(SQLiteTransaction):
@@ -163,7 +168,7 @@ class SQLiteLedgerRecorder(LedgerLogRecorder, SQLiteApplicationRecorder):
         before = c.fetchone()["last"] or 0
         c.executemany(
             self.insert_events_statement,
-            [(s.originator_id.hex, s.originator_version, s.topic, s.state) for s in stored_events],
+            [(_hex(s.originator_id), s.originator_version, s.topic, s.state) for s in stored_events],
         )
         c.execute(last)
         after = c.fetchone()["last"]
