@@ -88,6 +88,26 @@ class Envelope(NamedTuple):
         prev_hash: str,
     ) -> Envelope:
         """The envelope of these fields, its `hash` computed over them."""
+        digest = cls.digest_of(
+            seq, id, subject, type, version, effective_on, recorded_at, actor, data, prev_hash
+        )
+        return cls(seq, id, subject, type, version, effective_on, recorded_at, actor, data, prev_hash, digest)
+
+    @staticmethod
+    def digest_of(
+        seq: int,
+        id: str,
+        subject: str,
+        type: str,
+        version: int,
+        effective_on: str,
+        recorded_at: str,
+        actor: str | None,
+        data: dict[str, Any],
+        prev_hash: str,
+    ) -> str:
+        """The hash of an envelope with these fields (what `digest()` answers), without
+        building the envelope: for walks over the whole log."""
         fields = {
             "seq": seq,
             "id": id,
@@ -100,8 +120,10 @@ class Envelope(NamedTuple):
             "data": data,
             "prev_hash": prev_hash,
         }
-        digest = _sha256(canonical_json(fields)).hexdigest()
-        return cls(seq, id, subject, type, version, effective_on, recorded_at, actor, data, prev_hash, digest)
+        try:
+            return _sha256(_dumps(fields, option=_SORTED)).hexdigest()
+        except TypeError:
+            return _sha256(canonical_json(fields)).hexdigest()
 
     def hashed_fields(self) -> dict[str, Any]:
         """Every field but `hash`: what the hash is taken over."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
 
 import orjson
 
@@ -21,6 +20,7 @@ from governance.chain import ZERO_HASH, Envelope
 from governance.events import KIND_OF_TYPE
 from governance.keys import KeyFormatError, SubjectKey
 from governance.store.log import NOT_STATE_DATA, PAGE_SIZE
+from governance.store.postgres import PostgresLedgerRecorder
 
 
 @dataclass(frozen=True)
@@ -121,15 +121,21 @@ class _Walk:
         self.notification_id = 0
         self.earlier_notification_id = 0
         self.versions: dict[str, int] = {}
-        self.subjects: dict[str, tuple[str, tuple[str, UUID]]] = {}
+        self.subjects: dict[str, tuple[str, tuple[str, str]]] = {}
         """Each subject seen: its kind, and the ids its stored events may carry (the
-        hex text SQLite stores, the UUID PostgreSQL gives)."""
+        hex text SQLite stores, the hyphenated text PostgreSQL writes)."""
         self.topics: dict[str, str] = {}
+        self.statement = (
+            # The id as text: cheaper to read than a UUID built for every row.
+            _ROWS.replace("e.originator_id,", "e.originator_id::text,")
+            if isinstance(ledger.log, PostgresLedgerRecorder)
+            else _ROWS
+        )
 
     def run(self, until: int) -> None:
         after = 0
         while after < until:
-            rows = self.ledger.log.fetch_tuples(_ROWS, (after, until, PAGE_SIZE))
+            rows = self.ledger.log.fetch_tuples(self.statement, (after, until, PAGE_SIZE))
             self._check(rows)
             if len(rows) < PAGE_SIZE:
                 break
@@ -140,6 +146,7 @@ class _Walk:
     def _check(self, rows: list[tuple[Any, ...]]) -> None:
         """Check a page of rows, keeping the walk's position as it goes."""
         decode, versions, subjects, topics = self.decode, self.versions, self.subjects, self.topics
+        digest_of = Envelope.digest_of
         for (
             row_seq,
             notification_id,
@@ -206,32 +213,22 @@ class _Walk:
                     seq,
                     f"its effective_on column says {effective_column} but its stored event says {effective_on}",
                 )
-            sealed = Envelope(
-                seq,
-                event_id,
-                text,
-                type_,
-                version,
-                effective_on,
-                recorded_at,
-                actor,
-                data,
-                prev_hash,
-                stored_hash,
+            digest = digest_of(
+                seq, event_id, text, type_, version, effective_on, recorded_at, actor, data, prev_hash
             )
-            if not sealed.intact():
+            if digest != stored_hash:
                 raise _Broken(seq, "its hash does not match its content: the event was altered")
             self.seq, self.head, self.recorded_at = seq, stored_hash, recorded_at
             self.earlier_notification_id, self.notification_id = self.notification_id, notification_id
             versions[text] = version
 
-    def _subject(self, seq: int, text: str) -> tuple[str, tuple[str, UUID]]:
+    def _subject(self, seq: int, text: str) -> tuple[str, tuple[str, str]]:
         """The subject a log row names: its kind and the ids its stored events carry."""
         try:
             subject = SubjectKey.parse(text)
         except KeyFormatError:
             raise _Broken(seq, f"its subject {text!r} is not a subject key") from None
-        known = self.subjects[text] = (subject.kind, (subject.id.hex, subject.id))
+        known = self.subjects[text] = (subject.kind, (subject.id.hex, str(subject.id)))
         return known
 
 
