@@ -436,7 +436,7 @@ def report(console: Console, result: StoreResult, repeat: int) -> None:
         )
     console.print(
         f"  export size {result.export_bytes / mib:,.0f} MiB ({result.export_bytes / result.events:.0f} bytes/event);"
-        f" filling took {result.fill_seconds:,.0f} s ({result.events / result.fill_seconds:,.0f} ev/s, chunked imports)",
+        f" filling took {result.fill_seconds:,.0f} s ({result.events / result.fill_seconds:,.0f} ev/s, the generated history stored in batches)",
         highlight=False,
     )
     console.print(
