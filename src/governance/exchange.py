@@ -310,7 +310,7 @@ class _Importer:
         to_stored = self.ledger.mapper.to_stored_event
         stored = [to_stored(event) for event in batch.events]
         try:
-            self.ledger.log._append(curs, stored, log_entries=batch.entries)  # type: ignore[attr-defined]
+            self.ledger.log._append(curs, stored, log_entries=batch.entries, now=self.now)  # type: ignore[attr-defined]
         except LedgerError as error:
             index = getattr(error, "index", len(batch.entries) - 1)
             raise BatchError(self.count + index, error) from error

@@ -320,6 +320,20 @@ def test_subjects_let_go_between_chunks_are_read_back_as_written(
     assert_same_answers(ledger, fresh, days)
 
 
+def test_lines_without_recorded_at_are_stamped_with_one_instant_across_chunks(
+    small_chunks: None, fresh: Ledger
+) -> None:
+    text, _ = synthetic_file(30)
+    bare = [
+        {name: line[name] for name in ("subject", "type", "effective_on", "data")} for line in lines_of(text)
+    ]
+
+    assert load(fresh, jsonl(*bare)).imported == 30
+
+    assert len({envelope["recorded_at"] for envelope in fresh.envelopes()}) == 1
+    assert verify(fresh).ok
+
+
 def lines_of(text: bytes) -> list[dict[str, Any]]:
     return [orjson.loads(line) for line in text.splitlines()]
 

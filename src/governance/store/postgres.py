@@ -257,7 +257,9 @@ class PostgresLedgerRecorder(LedgerLogRecorder, PostgresApplicationRecorder):
         entries: Sequence[PendingEntry] = kwargs.get("log_entries") or ()
         assert len(entries) == len(stored_events), "every stored event needs its log entry"
         self._notify_channel(curs)
-        chain_entries(entries, *self._tail_and_now(curs), expected_tail=kwargs.get("expected_tail"))
+        tail, now = self._tail_and_now(curs)
+        # An import stamps every chunk at the instant it began.
+        chain_entries(entries, tail, kwargs.get("now") or now, expected_tail=kwargs.get("expected_tail"))
         if len(stored_events) >= COPY_FROM:
             notification_ids = self._copy_rows(curs, stored_events, entries)
         else:

@@ -181,9 +181,8 @@ class SQLiteLedgerRecorder(LedgerLogRecorder, SQLiteApplicationRecorder):
     ) -> Sequence[int]:
         entries: Sequence[PendingEntry] = kwargs.get("log_entries") or ()
         assert len(entries) == len(stored_events), "every stored event needs its log entry"
-        chain_entries(
-            entries, self._select_tail(curs), self.now(curs), expected_tail=kwargs.get("expected_tail")
-        )
+        now = kwargs.get("now") or self.now(curs)  # an import stamps every chunk at its start
+        chain_entries(entries, self._select_tail(curs), now, expected_tail=kwargs.get("expected_tail"))
         notification_ids = self._insert_events(curs, stored_events, **kwargs)
         assert notification_ids is not None
         self._insert_log(curs, entries, notification_ids)
