@@ -135,11 +135,12 @@ class _Walk:
     def run(self, until: int) -> None:
         after = 0
         while after < until:
-            rows = self.ledger.log.fetch_tuples(self.statement, (after, until, PAGE_SIZE))
-            self._check(rows)
-            if len(rows) < PAGE_SIZE:
-                break
-            after = rows[-1][0]
+            # Each page is a range of seq bounded on both sides: a planner that does not
+            # know the rows come in seq order would otherwise join the whole rest of the
+            # log for every page before it sorts and limits.
+            upper = min(until, after + PAGE_SIZE)
+            self._check(self.ledger.log.fetch_tuples(self.statement, (after, upper, PAGE_SIZE)))
+            after = upper
         if self.seq < until:
             raise _Broken(self.seq + 1, f"event {self.seq + 1} is missing from the log")
 
