@@ -11,11 +11,9 @@ when given, is null or a non-blank string; `seq`, `id`, `version`, `prev_hash`, 
 
 from __future__ import annotations
 
-import gc
 import re
 from array import array
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from copy import copy
 from dataclasses import dataclass
 from datetime import datetime
@@ -272,23 +270,22 @@ class _Importer:
             self.tail, self.now = tail, recorder.now(curs)
             batch = self.batch
             iterator = iter(commands)
-            with _settled_objects_frozen():
-                while True:
-                    try:
-                        command = next(iterator)
-                    except StopIteration:
-                        break
-                    except Exception:
-                        self._check_log_fields()
-                        raise
-                    try:
-                        batch.apply(command)
-                    except LedgerError as error:
-                        self._check_log_fields()
-                        raise BatchError(self.count + len(batch.entries), error) from error
-                    if len(batch.entries) >= WRITE_CHUNK:
-                        self._write(curs)
-                self._write(curs)
+            while True:
+                try:
+                    command = next(iterator)
+                except StopIteration:
+                    break
+                except Exception:
+                    self._check_log_fields()
+                    raise
+                try:
+                    batch.apply(command)
+                except LedgerError as error:
+                    self._check_log_fields()
+                    raise BatchError(self.count + len(batch.entries), error) from error
+                if len(batch.entries) >= WRITE_CHUNK:
+                    self._write(curs)
+            self._write(curs)
         ledger._notify([])
 
     def _check_log_fields(self) -> None:
@@ -321,19 +318,6 @@ class _Importer:
         batch.events.clear()
         batch.entries.clear()
         batch.let_go_of_least_used(HELD_EVENTS)
-        gc.freeze()
-
-
-@contextmanager
-def _settled_objects_frozen() -> Iterator[None]:
-    """The folded subjects an import holds grow with the file, and each pass of the
-    cyclic collector's oldest generation would walk all of them again; once a chunk is
-    written they are moved out of its way (`gc.freeze`, after every chunk), and back
-    when the import ends. The collector keeps running, for every thread."""
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 class _Lines(Iterable[Command]):
