@@ -1,8 +1,8 @@
 """Verify, export and import rates of the ledger on SQLite and PostgreSQL, beside a raw
-read-and-decode baseline, and the memory an export takes.
+read-and-decode baseline, and the memory an export and an import take.
 
-On each store, in one run, it fills an empty ledger with the synthetic history of
-`append_replay.py` (imported in chunks of `--chunk` lines), then measures:
+On each store, in one run, it fills an empty ledger with the generated history of
+`readmodels.py` (`History`, stored by its `TrustedLoader`), then measures:
 
 1. baseline: events/s for a plain keyset-paged SELECT of the log joined with the stored
    events (every column an export or a verify reads), in `seq` order, with the same page
@@ -14,14 +14,19 @@ On each store, in one run, it fills an empty ledger with the synthetic history o
    export), for a tenth of the log (at least two pages) and for all of it, so that flat
    memory shows as two equal figures;
 4. import: events/s for `exchange.import_stream` of the export of the first
-   `--import-events` events (every log field stated, as a migration brings them) into a
-   fresh empty store, each run on a new one.
+   `--import-events` events (every log field stated, `recorded_at` included, as a
+   migration brings them) into a fresh empty store, each run on a new one;
+
+and once, on SQLite, the peak resident set (`ru_maxrss`) of a process that imports a
+generated file of `--memory-mb` MB (default 100) into an empty store, beside the same
+process's resident set before the import.
 
 Every rate is the median of `--repeat` runs, with min, max and the ratio to the
-baseline's median. Nothing is asserted: the figures are printed.
+baseline's median (and, in the summary, best against best, which a busy machine disturbs
+least). Nothing is asserted: the figures are printed.
 
     .venv/bin/python bench/integrity.py                      # 1,000,000 events, 100,000 imported
-    .venv/bin/python bench/integrity.py --events 20000 --import-events 5000 --repeat 2
+    .venv/bin/python bench/integrity.py --events 20000 --import-events 5000 --repeat 2 --memory-mb 10
 
 PostgreSQL comes from `--postgres-url` (default `GOVERNANCE_TEST_POSTGRES_URL`, else
 postgresql://postgres@127.0.0.1:5432/test); each store uses a schema of its own, dropped
@@ -33,6 +38,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import resource
 import sqlite3
 import statistics
 import subprocess
@@ -45,7 +51,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Any
 
 import orjson
@@ -54,12 +59,11 @@ from psycopg import sql
 from rich.console import Console
 from rich.table import Table
 
-from append_replay import ACTOR, DEFAULT_POSTGRES_URL, SyntheticHistory
 from governance.application import Ledger
 from governance.exchange import export_chunks, export_to, import_stream
 from governance.integrity import verify
-from governance.store.log import PAGE_SIZE, utc_now
-from governance.timemodel import oslo_day
+from governance.store.log import PAGE_SIZE
+from readmodels import DEFAULT_POSTGRES_URL, History, TrustedLoader
 
 RAW_COLUMNS = (
     "l.seq, l.event_id, l.subject, l.type, e.originator_version, l.effective_on, l.recorded_at,"
@@ -157,24 +161,23 @@ def postgres_store(url: str) -> Iterator[Store]:
 
 
 def fill(ledger: Ledger, events: int, *, chunk: int, seed: int, console: Console) -> float:
-    """Import the synthetic history in chunks of `chunk` lines; the seconds it took."""
-    history = iter(SyntheticHistory(events, today=oslo_day(utc_now()), seed=seed))
+    """Store the generated history in chunks of `chunk` events; the seconds it took."""
+    loader = TrustedLoader(ledger)
     started = time.perf_counter()
     done = 0
-    while done < events:
-        lines = bytearray()
-        for command in islice(history, chunk):
-            line = {
-                "subject": str(command.subject),
-                "type": command.type,
-                "effective_on": command.effective_on,
-            }
-            lines += orjson.dumps({**line, "actor": ACTOR, "data": command.fields}) + b"\n"
-        done = import_stream(ledger, io.BytesIO(bytes(lines))).position
-        console.print(
-            f"  filled {done:,} of {events:,} events ({done / (time.perf_counter() - started):,.0f} ev/s)",
-            highlight=False,
-        )
+    batch = []
+    for command in History(events, seed).commands():
+        batch.append(command)
+        if len(batch) >= chunk:
+            loader.store(batch)
+            done += len(batch)
+            batch = []
+            console.print(
+                f"  filled {done:,} of {events:,} events ({done / (time.perf_counter() - started):,.0f} ev/s)",
+                highlight=False,
+            )
+    if batch:
+        loader.store(batch)
     return time.perf_counter() - started
 
 
@@ -245,6 +248,74 @@ def measure_export_memory(url: str, until: int) -> None:
     print(orjson.dumps({"rss_growth": peak - before, "python_peak": python_peak}).decode())
 
 
+@dataclass
+class ImportMemory:
+    file_bytes: int
+    events: int
+    rss_before: int
+    rss_peak: int
+    seconds: float
+
+
+def import_memory(directory: str, megabytes: float, bytes_per_event: float, seed: int) -> ImportMemory:
+    """Generate a history whose export is about `megabytes` MB, and import that file into
+    an empty SQLite store in a process of its own, which reports its peak resident set."""
+    events = max(1, round(megabytes * 1_000_000 / bytes_per_event))
+    source = Ledger(f"sqlite:///{directory}/memory-source.db")
+    loader = TrustedLoader(source)
+    batch = []
+    for command in History(events, seed + 1).commands():
+        batch.append(command)
+        if len(batch) >= 25_000:
+            loader.store(batch)
+            batch = []
+    if batch:
+        loader.store(batch)
+    path = os.path.join(directory, "memory.jsonl")
+    with open(path, "wb") as file:
+        export_to(source, file)
+    source.close()
+    output = subprocess.run(
+        [sys.executable, __file__, "--import-memory", path, f"sqlite:///{directory}/memory-target.db"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    measured = orjson.loads(output.strip().splitlines()[-1])
+    return ImportMemory(
+        os.path.getsize(path), measured["events"], measured["before"], measured["peak"], measured["seconds"]
+    )
+
+
+def measure_import_memory(path: str, url: str) -> None:
+    """In the measuring process: import `path` into the empty store at `url`; print the
+    resident set before (store opened, modules loaded) and at its peak (`ru_maxrss`)."""
+    ledger = Ledger(url)
+    ledger.position()
+    before = resource_peak()
+    started = time.perf_counter()
+    with open(path, "rb") as file:
+        imported = import_stream(ledger, file)
+    seconds = time.perf_counter() - started
+    ledger.close()
+    print(
+        orjson.dumps(
+            {"events": imported.imported, "before": before, "peak": resource_peak(), "seconds": seconds}
+        ).decode()
+    )
+
+
+def resource_peak() -> int:
+    """This process's peak resident set so far, in bytes: `VmHWM`, the figure `ru_maxrss`
+    gives, except that Linux carries `ru_maxrss` over from the parent that started this
+    process (a process started by a large one would report the parent's size)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def export_to_discard(ledger: Ledger, until: int) -> int:
     sink = Discard()
     for chunk in export_chunks(ledger, until=until):
@@ -259,6 +330,10 @@ class Rates:
     @property
     def median(self) -> float:
         return statistics.median(self.values)
+
+    @property
+    def best(self) -> float:
+        return max(self.values)
 
 
 def timed(run: Callable[[], int]) -> float:
@@ -331,7 +406,7 @@ LABELS = {
     "raw": "baseline: raw SELECT log ⋈ events + orjson.loads",
     "verify": "verify: integrity.verify (whole chain)",
     "export": "export: exchange.export_to (§7 lines)",
-    "import": "import: exchange.import_stream (fresh store)",
+    "import": "import: exchange.import_stream, recorded_at stated (fresh store)",
 }
 
 
@@ -361,7 +436,7 @@ def report(console: Console, result: StoreResult, repeat: int) -> None:
         )
     console.print(
         f"  export size {result.export_bytes / mib:,.0f} MiB ({result.export_bytes / result.events:.0f} bytes/event);"
-        f" filling took {result.fill_seconds:,.0f} s ({result.events / result.fill_seconds:,.0f} ev/s, chunked imports)",
+        f" filling took {result.fill_seconds:,.0f} s ({result.events / result.fill_seconds:,.0f} ev/s, the generated history stored in batches)",
         highlight=False,
     )
     console.print(
@@ -371,12 +446,25 @@ def report(console: Console, result: StoreResult, repeat: int) -> None:
 
 def summary(result: StoreResult) -> str:
     rates, baseline = result.rates, result.rates["raw"].median
+    best = result.rates["raw"].best
     growth = result.memory[-1].rss_growth / (1024 * 1024)
     return (
-        f"{result.name}: verify {rates['verify'].median:,.0f} ev/s ({rates['verify'].median / baseline:.2f}× raw), "
+        f"{result.name}: import {rates['import'].median:,.0f} ev/s (best {rates['import'].best:,.0f};"
+        f" {result.imported:,} events with recorded_at), "
+        f"verify {rates['verify'].median:,.0f} ev/s ({rates['verify'].median / baseline:.2f}× raw;"
+        f" best/best {rates['verify'].best / best:.2f}×), "
         f"export {rates['export'].median:,.0f} ev/s ({rates['export'].median / baseline:.2f}× raw, "
-        f"+{growth:.1f} MiB RSS for {result.events:,}), import {rates['import'].median:,.0f} ev/s "
-        f"({result.imported:,} events); raw {baseline:,.0f} ev/s"
+        f"+{growth:.1f} MiB RSS for {result.events:,}); raw {baseline:,.0f} ev/s (best {best:,.0f})"
+    )
+
+
+def memory_summary(memory: ImportMemory) -> str:
+    mib = 1024 * 1024
+    return (
+        f"import memory (sqlite): a {memory.file_bytes / 1e6:,.0f} MB file ({memory.events:,} events,"
+        f" {memory.events / memory.seconds:,.0f} ev/s): peak RSS {memory.rss_peak / mib:,.0f} MiB,"
+        f" {memory.rss_before / mib:,.0f} MiB before the import;"
+        f" growth {(memory.rss_peak - memory.rss_before) / memory.file_bytes:.1f}× the file"
     )
 
 
@@ -391,7 +479,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement (default 3)")
     parser.add_argument(
-        "--chunk", type=int, default=20_000, help="lines per import while filling (default 20000)"
+        "--chunk", type=int, default=25_000, help="events per batch while filling (default 25000)"
     )
     parser.add_argument(
         "--postgres-url",
@@ -399,7 +487,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="PostgreSQL server to use (fresh schemas are made and dropped)",
     )
     parser.add_argument("--seed", type=int, default=2016, help="seed of the synthetic history")
+    parser.add_argument(
+        "--memory-mb", type=float, default=100, help="size of the file imported for peak RSS (MB; 0: skip)"
+    )
     parser.add_argument("--export-memory", nargs=2, metavar=("URL", "EVENTS"), help=argparse.SUPPRESS)
+    parser.add_argument("--import-memory", nargs=2, metavar=("FILE", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.stores = [name.strip() for name in args.stores.split(",") if name.strip()]
     unknown = sorted(set(args.stores) - {"sqlite", "postgres"})
@@ -415,6 +507,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.export_memory:
         measure_export_memory(args.export_memory[0], int(args.export_memory[1]))
         return 0
+    if args.import_memory:
+        measure_import_memory(args.import_memory[0], args.import_memory[1])
+        return 0
     console = Console(width=max(Console().width, 110))
     results = []
     with tempfile.TemporaryDirectory(prefix="governance-bench-") as directory:
@@ -427,8 +522,15 @@ def main(argv: list[str] | None = None) -> int:
                 result = bench_store(store, args, open_store, console)
             report(console, result, args.repeat)
             results.append(result)
+        memory = None
+        if args.memory_mb > 0:
+            per_event = results[0].export_bytes / results[0].events
+            console.print(f"import memory: generating a {args.memory_mb:,.0f} MB file …", highlight=False)
+            memory = import_memory(directory, args.memory_mb, per_event, args.seed)
     for result in results:
         console.print(summary(result), highlight=False, soft_wrap=True)
+    if memory is not None:
+        console.print(memory_summary(memory), highlight=False, soft_wrap=True)
     return 0
 
 

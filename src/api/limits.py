@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import bearer_token, token_user
 from api.responses import field_error, not_authenticated, problem
-from api.strict_json import BodyRefused, check_json_body
+from governance.strict_json import BodyRefused, check_json_body
 
 MAX_BODY = 1024 * 1024
 IMPORT_PATH = "/import"

@@ -12,15 +12,19 @@ when given, is null or a non-blank string; `seq`, `id`, `version`, `prev_hash`, 
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Iterable, Iterator
+from copy import copy
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, Any, cast
+from uuid import UUID
 
 import orjson
+from eventsourcing.persistence import StoredEvent
 
-from governance.application import BatchError, Command, Ledger
-from governance.base import LIBRARY_FIELDS
+from governance.application import Batch, BatchError, Command, Ledger
+from governance.base import LIBRARY_FIELDS, Aggregate
 from governance.chain import ENVELOPE_FIELDS
 from governance.context import acting_as
 from governance.errors import (
@@ -33,7 +37,9 @@ from governance.errors import (
 )
 from governance.events import EVENT_TYPES, KIND_OF_TYPE
 from governance.keys import KeyFormatError, SubjectKey
-from governance.store.log import LogOrderError
+from governance.store.log import LogOrderError, PendingEntry, Tail, chain_entries
+from governance.store.postgres import PostgresLedgerRecorder
+from governance.strict_json import BodyRefused, check_json_body
 from governance.timemodel import TimeFormatError, format_instant, parse_instant
 
 MEDIA_TYPE = "application/x-ndjson"
@@ -43,6 +49,13 @@ CHUNK_BYTES = 64 * 1024
 ID_LOOKUP = 500
 """How many stated ids one query looks up in the log."""
 SUBJECT_CACHE = 200_000
+HELD_EVENTS = 250_000
+"""About how many events' folded subjects an import holds at most (about 1 KiB each);
+beyond that the subjects used least recently are let go and read back from the import's
+transaction when named again, which bounds memory for any file but costs time (each
+read back decodes and folds the subject's events again)."""
+WRITE_CHUNK = 2_000
+"""How many checked lines are written to the store at a time, inside the one transaction."""
 
 REQUIRED = ("subject", "type", "effective_on", "data")
 _RESERVED_DATA = frozenset(LIBRARY_FIELDS | {"effective_on"})
@@ -59,9 +72,8 @@ def export_lines(ledger: Ledger, *, until: int | None = None) -> Iterator[bytes]
     """Each event up to `until` (all by default) as its §7 line: one compact JSON object,
     fields in §7 order, ending in ``\\n``; read page by page, so memory stays flat."""
     decode = ledger.mapper.decode_state
-    dumps = orjson.dumps
     for row in ledger.log_rows(until=until):
-        yield dumps(row.envelope(decode)) + b"\n"
+        yield row.sealed(decode).line()
 
 
 def export_chunks(ledger: Ledger, *, until: int | None = None, size: int = CHUNK_BYTES) -> Iterator[bytes]:
@@ -121,47 +133,225 @@ class ImportRefused(LedgerError):
 
 def import_stream(ledger: Ledger, stream: IO[bytes]) -> Imported:
     """Import a §7 file: every line validated as a command against the log plus the lines
-    before it, then all stored in one transaction that holds the append lock throughout.
-    The first bad line raises `ImportRefused` and nothing is stored.
+    before it, then stored, a chunk at a time, in one transaction that holds the append
+    lock throughout. The first bad line raises `ImportRefused` and nothing is stored.
 
+    Memory holds a window of the file (a chunk of lines and the stated ids seen) and the
+    folded state of the subjects it names, not the file itself.
     The stream is read while the lock is held: callers spool slow sources first.
     """
-    lines = _Lines(ledger, stream)
+    importer = _Importer(ledger)
+    lines = _Lines(ledger, stream, importer)
     try:
         with acting_as(None):
-            envelopes = ledger.record_exclusive(lines)
+            importer.run(lines)
     except BatchError as error:
-        raise _refusal(lines.numbers[error.index], error.cause) from None
-    if not envelopes:
+        raise _refusal(lines.line_of(error.index), error.cause) from None
+    if importer.last is None:
         position = ledger.position()
         return Imported(0, position, ledger.head_hash(position))
-    return Imported(len(envelopes), envelopes[-1]["seq"], envelopes[-1]["hash"])
+    return Imported(importer.count, importer.last.seq, importer.last.hash)
+
+
+class _ImportBatch(Batch):
+    """A batch that knows which subjects the log held before the import began, asked a
+    window of lines at a time, so that a subject new to the log is never looked for;
+    and that holds the folded subjects of at most about `HELD_EVENTS` events: once a
+    chunk is written, the subjects used least recently are let go, and read back from
+    the import's own transaction should a later line name them again."""
+
+    def __init__(self, ledger: Ledger, empty: bool) -> None:
+        super().__init__(ledger)
+        self.empty = empty
+        self.in_log: dict[str, bool] = {}
+        self.recency: dict[UUID, None] = {}
+        """Subjects held, least recently used first."""
+        self.let_go: set[UUID] = set()
+        """Subjects stored (before or by this import) that are no longer held."""
+        self.curs: Any = None
+
+    def prefetch(self, subjects: Iterable[str]) -> None:
+        if self.empty:
+            return
+        wanted = sorted({text for text in subjects if text not in self.in_log})
+        for start in range(0, len(wanted), ID_LOOKUP):
+            chunk = wanted[start : start + ID_LOOKUP]
+            marks = ", ".join("?" for _ in chunk)
+            rows = self.ledger.log.fetch(
+                f"SELECT DISTINCT subject FROM {{log}} WHERE subject IN ({marks})", chunk
+            )
+            found = {row["subject"] for row in rows}
+            self.in_log.update((text, text in found) for text in chunk)
+
+    def _in_log(self, subject: SubjectKey) -> bool:
+        if self.empty:
+            return False
+        text = str(subject)
+        known = self.in_log.get(text)
+        if known is None:
+            known = self.in_log[text] = self.ledger.log.subject_version(text) > 0
+        return known
+
+    def load(self, subject: SubjectKey) -> Aggregate | None:
+        aggregates, subject_id = self.aggregates, subject.id
+        if subject_id not in aggregates:
+            if subject_id in self.let_go:
+                self.let_go.discard(subject_id)
+                aggregates[subject_id] = self._read_back(subject)
+            else:
+                aggregates[subject_id] = self.ledger.aggregate(subject) if self._in_log(subject) else None
+        recency = self.recency
+        recency.pop(subject_id, None)
+        recency[subject_id] = None
+        return aggregates[subject_id]
+
+    def exists(self, subject: SubjectKey) -> bool:
+        if subject.id in self.aggregates:
+            return self.aggregates[subject.id] is not None
+        return subject.id in self.let_go or self._in_log(subject)
+
+    def let_go_of_least_used(self, limit: int) -> None:
+        """Stop holding the subjects used least recently while more than `limit`
+        events are held (only between chunks: every held event is stored)."""
+        aggregates = self.aggregates
+        held = sum(len(aggregate._history) for aggregate in aggregates.values() if aggregate is not None)
+        if held <= limit:
+            return
+        for subject_id in list(self.recency):
+            if held <= limit * 3 // 4:
+                break
+            aggregate = aggregates.pop(subject_id, None)
+            del self.recency[subject_id]
+            if aggregate is not None:
+                held -= len(aggregate._history)
+                self.let_go.add(subject_id)
+
+    def _read_back(self, subject: SubjectKey) -> Aggregate:
+        """A subject as the import's transaction holds it (its own writes included)."""
+        log = self.ledger.log
+        postgres = isinstance(log, PostgresLedgerRecorder)
+        self.curs.execute(
+            log._sql(
+                "SELECT originator_version, topic, state FROM {events} WHERE originator_id = ?"
+                " ORDER BY originator_version"
+            ),
+            (subject.id if postgres else subject.id.hex,),
+        )
+        to_event = self.ledger.mapper.to_domain_event
+        aggregate: Any = None
+        for row in self.curs.fetchall():
+            stored = StoredEvent(subject.id, row["originator_version"], row["topic"], bytes(row["state"]))
+            event: Any = to_event(stored)
+            aggregate = event.mutate(aggregate)
+        assert aggregate is not None, f"{subject} was written by this import"
+        return cast(Aggregate, aggregate)
+
+
+class _Importer:
+    """Commands checked and stored a chunk at a time inside one transaction that holds
+    the append lock (other writers wait in `Ledger.wait_while_exclusive`, reads go on)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.batch = _ImportBatch(ledger, empty=False)
+        self.count = 0
+        """Commands stored so far (a refusal's index counts from the first line)."""
+        self.last: PendingEntry | None = None
+
+    def run(self, commands: Iterable[Command]) -> None:
+        ledger, recorder = self.ledger, self.ledger.log
+        with ledger._exclusive, recorder.write_transaction() as curs:
+            if isinstance(recorder, PostgresLedgerRecorder):
+                # While the batch is checked, this transaction waits on other
+                # connections' reads: longer than the store lets a transaction sit idle.
+                curs.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
+            tail = recorder._select_tail(curs)
+            self.batch.empty = tail.seq == 0
+            self.batch.curs = curs
+            self.tail, self.now = tail, recorder.now(curs)
+            batch = self.batch
+            iterator = iter(commands)
+            while True:
+                try:
+                    command = next(iterator)
+                except StopIteration:
+                    break
+                except Exception:
+                    self._check_log_fields()
+                    raise
+                try:
+                    batch.apply(command)
+                except LedgerError as error:
+                    self._check_log_fields()
+                    raise BatchError(self.count + len(batch.entries), error) from error
+                if len(batch.entries) >= WRITE_CHUNK:
+                    self._write(curs)
+            self._write(curs)
+        ledger._notify([])
+
+    def _check_log_fields(self) -> None:
+        """The log fields of the commands not yet written are checked when written; a
+        refusal first looks for an earlier command whose log fields are bad."""
+        try:
+            chain_entries([copy(entry) for entry in self.batch.entries], self.tail, self.now)
+        except LogOrderError as error:
+            raise BatchError(self.count + error.index, error) from error
+
+    def _write(self, curs: Any) -> None:
+        batch = self.batch
+        if not batch.entries:
+            return
+        for subject_id in {event.originator_id for event in batch.events}:
+            aggregate = batch.aggregates[subject_id]
+            if aggregate is not None:
+                aggregate.collect_events()
+        to_stored = self.ledger.mapper.to_stored_event
+        stored = [to_stored(event) for event in batch.events]
+        try:
+            self.ledger.log._append(curs, stored, log_entries=batch.entries, now=self.now)
+        except LedgerError as error:
+            index = getattr(error, "index", len(batch.entries) - 1)
+            raise BatchError(self.count + index, error) from error
+        last = batch.entries[-1]
+        self.count += len(batch.entries)
+        self.last = last
+        self.tail = Tail(last.seq, last.hash, last.recorded_at or "")
+        batch.events.clear()
+        batch.entries.clear()
+        batch.let_go_of_least_used(HELD_EVENTS)
 
 
 class _Lines(Iterable[Command]):
-    """The commands of a file, in order, parsed as they are asked for; `numbers` holds
-    each command's physical line. Stated ids are looked up in the log a chunk at a time,
-    ahead of the commands that state them, and every error surfaces in line order."""
+    """The commands of a file, in order, parsed as they are asked for. Stated ids are
+    looked up in the log a window at a time, ahead of the commands that state them, and
+    every error surfaces in line order."""
 
-    def __init__(self, ledger: Ledger, stream: IO[bytes]) -> None:
+    def __init__(self, ledger: Ledger, stream: IO[bytes], importer: _Importer | None = None) -> None:
         self.ledger = ledger
         self.stream = stream
-        self.numbers: list[int] = []
+        self.importer = importer
+        self.numbers = array("q")
+        """Each command's physical line."""
         self.ids: set[str] = set()
         self.last_recorded_at = ""
         self.subjects: dict[str, SubjectKey] = {}
+
+    def line_of(self, index: int) -> int:
+        return self.numbers[index]
 
     def __iter__(self) -> Iterator[Command]:
         line = 0
         pending: list[tuple[int, Command]] = []
         failure: ImportRefused | None = None
+        readline = self.stream.readline
+        parse = self._parse
         while failure is None:
-            raw = self.stream.readline(MAX_LINE_BYTES + 1)
+            raw = readline(MAX_LINE_BYTES + 1)
             if not raw:
                 break
             line += 1
             try:
-                command = self._parse(raw, line)
+                command = parse(raw, line)
             except ImportRefused as refusal:
                 failure = refusal
                 break
@@ -176,21 +366,26 @@ class _Lines(Iterable[Command]):
 
     def _checked(self, pending: list[tuple[int, Command]]) -> Iterator[Command]:
         stated = [command.event_id for _, command in pending if command.event_id is not None]
-        in_log = self._ids_in_log(stated) if stated else set()
+        log_was_empty = self.importer is not None and self.importer.batch.empty
+        in_log = self._ids_in_log(stated) if stated and not log_was_empty else set()
+        if self.importer is not None:
+            self.importer.batch.prefetch(str(command.subject) for _, command in pending)
+        ids, numbers = self.ids, self.numbers
         for line, command in pending:
-            if command.event_id is not None:
-                if command.event_id in in_log:
+            event_id = command.event_id
+            if event_id is not None:
+                if event_id in in_log:
                     raise ImportRefused(
-                        line, f"{command.event_id} is already in the log", loc=("id",), type_="id_taken"
+                        line, f"{event_id} is already in the log", loc=("id",), type_="id_taken"
                     )
-                if command.event_id in self.ids:
+                if event_id in ids:
                     raise ImportRefused(
                         line,
-                        f"{command.event_id} is stated by an earlier line",
+                        f"{event_id} is stated by an earlier line",
                         loc=("id",),
                         type_="id_taken",
                     )
-                self.ids.add(command.event_id)
+                ids.add(event_id)
             if command.recorded_at is not None:
                 if command.recorded_at < self.last_recorded_at:
                     raise ImportRefused(
@@ -200,7 +395,7 @@ class _Lines(Iterable[Command]):
                         type_="log_order",
                     )
                 self.last_recorded_at = command.recorded_at
-            self.numbers.append(line)
+            numbers.append(line)
             yield command
 
     def _ids_in_log(self, ids: list[str]) -> set[str]:
@@ -221,7 +416,21 @@ class _Lines(Iterable[Command]):
             raise ImportRefused(line, f"malformed JSON ({error})", type_="json_invalid") from None
         if not isinstance(value, dict):
             raise ImportRefused(line, "is not a JSON object", type_="object_type")
+        # A line names a member twice only if it writes more colons than the object
+        # the parser kept (which orjson writes back with the same colons: one after
+        # each name, and those in names and strings); an escape (backslash-u) could hide one.
+        if b"\\u" in raw or raw.count(b":") != orjson.dumps(value).count(b":"):
+            _refuse_repeated_names(raw, line)
         return parse_line(value, line, self.subjects)
+
+
+def _refuse_repeated_names(raw: bytes, line: int) -> None:
+    """The exact check the write routes make (`strict_json`), for a line the cheap
+    count could not clear: an object that names a member twice is refused, naming it."""
+    try:
+        check_json_body(raw)
+    except BodyRefused as error:
+        raise ImportRefused(line, error.msg, loc=error.loc, type_=error.type) from None
 
 
 def parse_line(value: dict[str, Any], line: int, subjects: dict[str, SubjectKey] | None = None) -> Command:

@@ -10,16 +10,17 @@ first: `verify(position=P, expected_hash=H)`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from governance.application import Ledger
-from governance.base import NOT_DATA
-from governance.chain import ZERO_HASH, event_hash
+from governance.chain import ZERO_HASH, Envelope
 from governance.events import KIND_OF_TYPE
 from governance.keys import KeyFormatError, SubjectKey
-from governance.store.log import PAGE_SIZE
+from governance.store.log import NOT_STATE_DATA, PAGE_SIZE
+from governance.store.postgres import PostgresLedgerRecorder
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,8 @@ _UNLOGGED = (
     " LEFT JOIN {log} l ON l.notification_id = e.{event_key}"
     " WHERE l.seq IS NULL ORDER BY e.{event_key} LIMIT 1"
 )
+_NOT_DATA = tuple(NOT_STATE_DATA)
 _SEQ_AFTER = "SELECT MIN(seq) AS seq FROM {log} WHERE notification_id > ?"
-_NOT_DATA = NOT_DATA | {"class_version"}
-"""What a stored state holds beside the event's `data` (as `LogRow.envelope` leaves out)."""
 
 
 def verify(ledger: Ledger, *, position: int | None = None, expected_hash: str | None = None) -> Verification:
@@ -107,111 +107,129 @@ def verify(ledger: Ledger, *, position: int | None = None, expected_hash: str | 
 
 
 class _Walk:
-    """The chain walked in `seq` order, every column checked against the stored event."""
+    """The chain walked in `seq` order, every column checked against the stored event,
+    each event's hash recomputed in the same pass as its row is read."""
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
-        self.decode = ledger.mapper.decode_state
+        mapper = ledger.mapper
+        plain = mapper.cipher is None and mapper.compressor is None
+        self.decode = orjson.loads if plain else mapper.decode_state
         self.head = ZERO_HASH
         self.seq = 0
         self.recorded_at = ""
         self.notification_id = 0
         self.earlier_notification_id = 0
         self.versions: dict[str, int] = {}
-        self.subjects: dict[str, tuple[SubjectKey, str]] = {}
+        self.subjects: dict[str, tuple[str, tuple[str, str]]] = {}
+        """Each subject seen: its kind, and the ids its stored events may carry (the
+        hex text SQLite stores, the hyphenated text PostgreSQL writes)."""
+        self.topics: dict[str, str] = {}
+        self.statement = (
+            # The id as text: cheaper to read than a UUID built for every row.
+            _ROWS.replace("e.originator_id,", "e.originator_id::text,")
+            if isinstance(ledger.log, PostgresLedgerRecorder)
+            else _ROWS
+        )
 
     def run(self, until: int) -> None:
-        for row in self._rows(until):
-            self._check(row)
+        after = 0
+        while after < until:
+            # Each page is a range of seq bounded on both sides: a planner that does not
+            # know the rows come in seq order would otherwise join the whole rest of the
+            # log for every page before it sorts and limits.
+            upper = min(until, after + PAGE_SIZE)
+            self._check(self.ledger.log.fetch_tuples(self.statement, (after, upper, PAGE_SIZE)))
+            after = upper
         if self.seq < until:
             raise _Broken(self.seq + 1, f"event {self.seq + 1} is missing from the log")
 
-    def _rows(self, until: int) -> Iterator[Any]:
-        after = 0
-        while after < until:
-            rows = self.ledger.log.fetch(_ROWS, (after, until, PAGE_SIZE))
-            yield from rows
-            if len(rows) < PAGE_SIZE:
-                return
-            after = rows[-1]["seq"]
-
-    def _check(self, row: Any) -> None:
-        seq = self.seq + 1
-        if row["seq"] != seq:
-            raise _Broken(seq, f"event {seq} is missing from the log (the next is {row['seq']})")
-        state = row["state"]
-        if state is None:
-            raise _Broken(seq, "its stored event is missing")
-        notification_id = row["notification_id"]
-        if notification_id <= self.notification_id:
-            if notification_id > self.earlier_notification_id:
-                # Only the event before is out of place: stored after the ones that follow it.
+    def _check(self, rows: list[tuple[Any, ...]]) -> None:
+        """Check a page of rows, keeping the walk's position as it goes."""
+        decode, versions, subjects, topics = self.decode, self.versions, self.subjects, self.topics
+        digest_of = Envelope.digest_of
+        for (
+            row_seq,
+            notification_id,
+            event_id,
+            text,
+            type_,
+            effective_column,
+            recorded_at,
+            actor,
+            prev_hash,
+            stored_hash,
+            originator_id,
+            version,
+            topic,
+            state,
+        ) in rows:
+            seq = self.seq + 1
+            if row_seq != seq:
+                raise _Broken(seq, f"event {seq} is missing from the log (the next is {row_seq})")
+            if state is None:
+                raise _Broken(seq, "its stored event is missing")
+            if notification_id <= self.notification_id:
+                if notification_id > self.earlier_notification_id:
+                    # Only the event before is out of place: stored after the ones that follow it.
+                    raise _Broken(
+                        seq - 1,
+                        "its stored event was stored after the events that follow it: it was inserted",
+                    )
+                raise _Broken(seq, "its stored event was stored out of log order")
+            known = subjects.get(text)
+            if known is None:
+                known = self._subject(seq, text)
+            kind, originator = known
+            if originator_id not in originator:
+                raise _Broken(seq, f"its stored event belongs to another subject than {text}")
+            stored_type = topics.get(topic)
+            if stored_type is None:
+                stored_type = topics[topic] = str(topic).rpartition(":")[2]
+            if type_ != stored_type:
+                raise _Broken(seq, f"its type column says {type_} but its stored event is a {stored_type}")
+            if KIND_OF_TYPE.get(type_) != kind:
+                raise _Broken(seq, f"{type_} is not an event of a {kind} subject")
+            expected_version = versions.get(text, 0) + 1
+            if version != expected_version:
                 raise _Broken(
-                    seq - 1, "its stored event was stored after the events that follow it: it was inserted"
+                    seq, f"it is version {version} of {text}, which is at version {expected_version - 1}"
                 )
-            raise _Broken(seq, "its stored event was stored out of log order")
-        text = row["subject"]
-        subject, originator = self._subject(seq, text)
-        if str(row["originator_id"]).replace("-", "") != originator:
-            raise _Broken(seq, f"its stored event belongs to another subject than {text}")
-        type_ = row["type"]
-        stored_type = str(row["topic"]).rpartition(":")[2]
-        if type_ != stored_type:
-            raise _Broken(seq, f"its type column says {type_} but its stored event is a {stored_type}")
-        if KIND_OF_TYPE.get(type_) != subject.kind:
-            raise _Broken(seq, f"{type_} is not an event of a {subject.kind} subject")
-        version = row["originator_version"]
-        expected_version = self.versions.get(text, 0) + 1
-        if version != expected_version:
-            raise _Broken(
-                seq, f"it is version {version} of {text}, which is at version {expected_version - 1}"
-            )
-        recorded_at = row["recorded_at"]
-        if recorded_at < self.recorded_at:
-            raise _Broken(
-                seq, f"its recorded_at goes backwards (event {seq - 1} is recorded at {self.recorded_at})"
-            )
-        if row["prev_hash"] != self.head:
-            raise _Broken(seq, f"its prev_hash does not link to the hash of event {seq - 1}")
-        try:
-            decoded = self.decode(bytes(state))
-            effective_on = decoded.get("effective_on")
-            data = {name: value for name, value in decoded.items() if name not in _NOT_DATA}
-        except Exception as error:  # noqa: BLE001 - any undecodable state is a break
-            raise _Broken(seq, f"its stored state cannot be decoded ({type(error).__name__})") from None
-        if effective_on != row["effective_on"]:
-            raise _Broken(
-                seq,
-                f"its effective_on column says {row['effective_on']} but its stored event says {effective_on}",
-            )
-        fields = {
-            "seq": seq,
-            "id": row["event_id"],
-            "subject": text,
-            "type": type_,
-            "version": version,
-            "effective_on": effective_on,
-            "recorded_at": recorded_at,
-            "actor": row["actor"],
-            "data": data,
-            "prev_hash": self.head,
-        }
-        stored_hash = row["hash"]
-        if event_hash(fields) != stored_hash:
-            raise _Broken(seq, "its hash does not match its content: the event was altered")
-        self.seq, self.head, self.recorded_at = seq, stored_hash, recorded_at
-        self.earlier_notification_id, self.notification_id = self.notification_id, notification_id
-        self.versions[text] = version
-
-    def _subject(self, seq: int, text: str) -> tuple[SubjectKey, str]:
-        """The subject a log row names, and the id its stored events carry (hex)."""
-        known = self.subjects.get(text)
-        if known is None:
+            if recorded_at < self.recorded_at:
+                raise _Broken(
+                    seq, f"its recorded_at goes backwards (event {seq - 1} is recorded at {self.recorded_at})"
+                )
+            if prev_hash != self.head:
+                raise _Broken(seq, f"its prev_hash does not link to the hash of event {seq - 1}")
             try:
-                subject = SubjectKey.parse(text)
-            except KeyFormatError:
-                raise _Broken(seq, f"its subject {text!r} is not a subject key") from None
-            known = self.subjects[text] = (subject, subject.id.hex)
+                data = decode(bytes(state))
+                effective_on = data.get("effective_on")
+                for name in _NOT_DATA:  # what the state holds beside `data`, as `state_data`
+                    if name in data:
+                        del data[name]
+            except Exception as error:  # noqa: BLE001 - any undecodable state is a break
+                raise _Broken(seq, f"its stored state cannot be decoded ({type(error).__name__})") from None
+            if effective_on != effective_column:
+                raise _Broken(
+                    seq,
+                    f"its effective_on column says {effective_column} but its stored event says {effective_on}",
+                )
+            digest = digest_of(
+                seq, event_id, text, type_, version, effective_on, recorded_at, actor, data, prev_hash
+            )
+            if digest != stored_hash:
+                raise _Broken(seq, "its hash does not match its content: the event was altered")
+            self.seq, self.head, self.recorded_at = seq, stored_hash, recorded_at
+            self.earlier_notification_id, self.notification_id = self.notification_id, notification_id
+            versions[text] = version
+
+    def _subject(self, seq: int, text: str) -> tuple[str, tuple[str, str]]:
+        """The subject a log row names: its kind and the ids its stored events carry."""
+        try:
+            subject = SubjectKey.parse(text)
+        except KeyFormatError:
+            raise _Broken(seq, f"its subject {text!r} is not a subject key") from None
+        known = self.subjects[text] = (subject.kind, (subject.id.hex, str(subject.id)))
         return known
 
 

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     db_pool_overflow: int = Field(
         default=10, ge=0, description="PostgreSQL: connections a pool may open beyond db_pool_size under load"
     )
+    import_max_bytes: int = Field(
+        default=1024 * 1024 * 1024,
+        ge=1,
+        description="The largest body POST /import takes, in bytes (a larger one, chunked or not, gets 413)",
+    )
     forwarded_allow_ips: str = Field(
         default="",
         description=(

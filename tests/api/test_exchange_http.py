@@ -228,6 +228,70 @@ def test_an_import_over_one_mebibyte_streams_in(client: TestClient, as_: Any, le
     assert client.post("/import", content=b"", headers={**as_["admin"], **NDJSON}).json()["imported"] == 0
 
 
+def test_an_import_over_the_configured_limit_answers_413_and_stores_nothing(
+    client: TestClient, as_: Any, ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = jsonl(PROJECT, RISK)
+    monkeypatch.setenv("GOVERNANCE_IMPORT_MAX_BYTES", str(len(body) - 1))
+
+    declared = client.post("/import", content=body, headers={**as_["admin"], **NDJSON})
+
+    def chunks() -> Iterator[bytes]:
+        yield body[:100]
+        yield body[100:]
+
+    chunked = client.post("/import", content=chunks(), headers={**as_["admin"], **NDJSON})
+
+    for response in (declared, chunked):
+        assert response.status_code == 413
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["status"] == 413
+        assert "GOVERNANCE_IMPORT_MAX_BYTES" in response.json()["detail"]
+    assert ledger.position() == 0
+    monkeypatch.setenv("GOVERNANCE_IMPORT_MAX_BYTES", str(len(body)))
+    assert client.post("/import", content=chunks(), headers={**as_["admin"], **NDJSON}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("line", "loc"),
+    [
+        (
+            (
+                b'{"subject":"risk:A","subject":"risk:B","type":"RiskIdentified","effective_on":"2025-02-01",'
+                b'"data":{"title":"T","organisation":"HDO","owner":"E","probability":3,"consequence":4}}'
+            ),
+            ["subject"],
+        ),
+        (
+            (
+                b'{"subject":"risk:A","type":"RiskIdentified","effective_on":"2025-02-01","data":{"title":"A",'
+                b'"title":"B","organisation":"HDO","owner":"E","probability":3,"consequence":4}}'
+            ),
+            ["data", "title"],
+        ),
+        (
+            (
+                b'{"subject":"risk:A","type":"RiskIdentified","effective_on":"2025-02-01","data":{"title":"\\u003a",'
+                b'"organisation":"HDO","owner":"E","probability":3,"probability" : 2,"consequence":4}}'
+            ),
+            ["data", "probability"],
+        ),
+    ],
+)
+def test_a_line_naming_a_member_twice_is_refused_at_its_line(
+    client: TestClient, as_: Any, ledger: Ledger, line: bytes, loc: list[str]
+) -> None:
+    response = client.post("/import", content=jsonl(PROJECT, line), headers={**as_["admin"], **NDJSON})
+
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["line"] == 2
+    assert problem["errors"][0]["loc"] == ["body", "line 2", *loc]
+    assert problem["errors"][0]["type"] == "duplicate_key"
+    assert "more than once" in problem["reason"]
+    assert ledger.position() == 0
+
+
 def test_writes_answer_503_while_an_import_holds_the_log_and_reads_go_on(
     client: TestClient, as_: Any, ledger: Ledger
 ) -> None:

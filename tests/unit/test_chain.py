@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from governance.chain import ENVELOPE_FIELDS, ZERO_HASH, canonical_json, envelope, event_hash
+from governance.chain import ENVELOPE_FIELDS, ZERO_HASH, Envelope, canonical_json, envelope, event_hash
 
 texts = st.text(st.characters(exclude_categories=("Cs",)))
 int64s = st.integers(-(2**63), 2**63 - 1)
@@ -119,3 +119,24 @@ def test_each_hash_chains_to_the_previous_one():
 
     assert second["prev_hash"] == first["hash"]
     assert envelope(**fields(seq=2, version=3, prev_hash=altered_first["hash"]))["hash"] != second["hash"]
+
+
+def test_integers_beyond_64_bits_are_written_as_python_writes_them():
+    value = {"big": 2**70, "small": -(2**64) - 1, "text": "Økt \x00 \u2028"}
+
+    assert canonical_json(value) == python_canonical(value)
+
+
+def test_an_envelope_is_sealed_over_every_other_field_and_written_in_the_contracts_order():
+    sealed = Envelope.sealed(**fields(data={"title": "Risiko – «høy»", "probability": 3}))
+
+    assert sealed.hash == event_hash(fields(data={"title": "Risiko – «høy»", "probability": 3}))
+    assert sealed.canonical() == python_canonical(fields(data={"title": "Risiko – «høy»", "probability": 3}))
+    assert sealed.intact() and sealed.digest() == sealed.hash
+    assert list(sealed.as_dict()) == list(ENVELOPE_FIELDS)
+    assert (
+        sealed.line()
+        == json.dumps(sealed.as_dict(), separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+    )
+    assert sealed.as_dict() == envelope(**fields(data={"title": "Risiko – «høy»", "probability": 3}))
+    assert not sealed._replace(actor="someone else").intact()

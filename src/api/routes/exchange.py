@@ -18,6 +18,7 @@ from api.reading import single_valued
 from api.responses import OrjsonResponse, ProblemResponse, field_error, problem
 from governance.exchange import MEDIA_TYPE, ImportRefused, export_chunks, import_stream
 from governance.integrity import verify
+from governance.settings import settings
 
 router = APIRouter(tags=["integrity and exchange"], dependencies=[Depends(single_valued)])
 
@@ -95,6 +96,10 @@ def export_events(user: LogReader, ledger: LedgerDep) -> StreamingResponse:
     responses={
         **PROBLEMS,
         200: {"description": "Every line stored"},
+        413: {
+            **PROBLEMS[413],
+            "description": "The body is over GOVERNANCE_IMPORT_MAX_BYTES; nothing was stored",
+        },
         422: {**PROBLEMS[422], "description": "A refused line (`line`, `reason`); nothing was stored"},
     },
     openapi_extra={
@@ -110,9 +115,19 @@ def export_events(user: LogReader, ledger: LedgerDep) -> StreamingResponse:
 async def import_events(request: Request, user: Admin, ledger: LedgerDep) -> Response:
     """Import a §7 file (admin): `{imported, position, head_hash}` once every line is
     stored, or a 422 problem naming the first bad `line` and its `reason`, with nothing
-    stored. Other writes wait (or answer 503) while it is checked and stored."""
+    stored. Other writes wait (or answer 503) while it is checked and stored. A body over
+    `GOVERNANCE_IMPORT_MAX_BYTES` (by its `Content-Length`, or as it arrives when chunked)
+    gets 413 and nothing is stored."""
+    limit = settings().import_max_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return too_large(limit)
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as body:
+        received = 0
         async for chunk in request.stream():
+            received += len(chunk)
+            if received > limit:
+                return too_large(limit)
             body.write(chunk)
         body.seek(0)
         try:
@@ -120,6 +135,14 @@ async def import_events(request: Request, user: Admin, ledger: LedgerDep) -> Res
         except ImportRefused as refusal:
             return refused(refusal)
     return OrjsonResponse(imported.as_dict())
+
+
+def too_large(limit: int) -> ProblemResponse:
+    return problem(
+        413,
+        "Content too large",
+        f"an import body is at most {limit} bytes (GOVERNANCE_IMPORT_MAX_BYTES); nothing was stored",
+    )
 
 
 def refused(refusal: ImportRefused) -> ProblemResponse:

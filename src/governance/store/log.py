@@ -14,12 +14,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
 
 from governance.base import NOT_DATA
-from governance.chain import ZERO_HASH, envelope
+from governance.chain import ZERO_HASH, Envelope
 from governance.errors import ConcurrentAppend, FieldError, InvalidInput
 from governance.timemodel import format_instant, oslo_day
 
@@ -45,21 +46,26 @@ class PendingEntry:
     expected: dict[str, Any] | None = None
     """Log fields an import line states (`seq`, `prev_hash`, `hash`); checked at storage."""
 
-    def envelope(self) -> dict[str, Any]:
+    def sealed(self) -> Envelope:
+        """The stored event's §7 envelope."""
         assert self.seq, "not stored yet"
-        return {
-            "seq": self.seq,
-            "id": self.event_id,
-            "subject": self.subject,
-            "type": self.type,
-            "version": self.version,
-            "effective_on": self.effective_on,
-            "recorded_at": self.recorded_at,
-            "actor": self.actor,
-            "data": self.data,
-            "prev_hash": self.prev_hash,
-            "hash": self.hash,
-        }
+        assert self.recorded_at is not None
+        return Envelope(
+            self.seq,
+            self.event_id,
+            self.subject,
+            self.type,
+            self.version,
+            self.effective_on,
+            self.recorded_at,
+            self.actor,
+            self.data,
+            self.prev_hash,
+            self.hash,
+        )
+
+    def envelope(self) -> dict[str, Any]:
+        return self.sealed().as_dict()
 
 
 @dataclass(frozen=True)
@@ -108,13 +114,13 @@ def chain_entries(
             raise LogOrderError(index, ("recorded_at",), f"goes backwards (the log is at {last_recorded})")
         elif entry.recorded_at > now_text:
             raise LogOrderError(index, ("recorded_at",), "lies in the future")
-        recorded_on = oslo_day(datetime.fromisoformat(entry.recorded_at))
-        if date.fromisoformat(entry.effective_on) > recorded_on:
+        recorded_on = recorded_day(entry.recorded_at)
+        if entry.effective_on > recorded_on.isoformat():
             raise LogOrderError(
                 index, ("effective_on",), f"lies after the day it is recorded ({recorded_on}, Europe/Oslo)"
             )
         seq += 1
-        fields = envelope(
+        sealed = Envelope.sealed(
             seq=seq,
             id=entry.event_id,
             subject=entry.subject,
@@ -126,11 +132,29 @@ def chain_entries(
             data=entry.data,
             prev_hash=prev_hash,
         )
-        for name, stated in (entry.expected or {}).items():
-            if fields[name] != stated:
-                raise LogOrderError(index, (name,), f"is {stated!r}, but the log makes it {fields[name]!r}")
-        entry.seq, entry.prev_hash, entry.hash = seq, prev_hash, fields["hash"]
+        if entry.expected:
+            fields = sealed.as_dict()
+            for name, stated in entry.expected.items():
+                if fields[name] != stated:
+                    raise LogOrderError(
+                        index, (name,), f"is {stated!r}, but the log makes it {fields[name]!r}"
+                    )
+        entry.seq, entry.prev_hash, entry.hash = seq, prev_hash, sealed.hash
         prev_hash, last_recorded = entry.hash, entry.recorded_at
+
+
+@lru_cache(maxsize=4096)
+def _day_of_hour(hour: str) -> date:
+    return oslo_day(datetime.fromisoformat(hour + ":00:00+00:00"))
+
+
+def recorded_day(recorded_at: str) -> date:
+    """The day (Europe/Oslo) of a `recorded_at` in the canonical form of §4. Oslo's
+    offset from UTC has been whole hours since 1895, so the day is looked up by the
+    instant's UTC hour."""
+    if recorded_at >= "1900":
+        return _day_of_hour(recorded_at[:13])
+    return oslo_day(datetime.fromisoformat(recorded_at))
 
 
 @dataclass(frozen=True)
@@ -168,26 +192,36 @@ class LogRow:
             hash=row["hash"],
         )
 
-    def envelope(self, decode_state: Callable[[bytes], dict[str, Any]]) -> dict[str, Any]:
+    def sealed(self, decode_state: Callable[[bytes], dict[str, Any]]) -> Envelope:
         """The §7 envelope; `effective_on` and `data` come from the stored event itself."""
         state = decode_state(self.state)
-        return {
-            "seq": self.seq,
-            "id": self.event_id,
-            "subject": self.subject,
-            "type": self.type,
-            "version": self.version,
-            "effective_on": state.get("effective_on"),
-            "recorded_at": self.recorded_at,
-            "actor": self.actor,
-            "data": {
-                name: value
-                for name, value in state.items()
-                if name not in NOT_DATA and name != "class_version"
-            },
-            "prev_hash": self.prev_hash,
-            "hash": self.hash,
-        }
+        return Envelope(
+            self.seq,
+            self.event_id,
+            self.subject,
+            self.type,
+            self.version,
+            state.get("effective_on"),  # type: ignore[arg-type]
+            self.recorded_at,
+            self.actor,
+            state_data(state),
+            self.prev_hash,
+            self.hash,
+        )
+
+    def envelope(self, decode_state: Callable[[bytes], dict[str, Any]]) -> dict[str, Any]:
+        """The §7 envelope as a dict, fields in §7 order."""
+        return self.sealed(decode_state).as_dict()
+
+
+NOT_STATE_DATA = NOT_DATA | {"class_version"}
+"""What a stored state holds beside the event's `data`."""
+
+
+def state_data(state: dict[str, Any]) -> dict[str, Any]:
+    """An event's `data` from its stored state: everything but the library's fields,
+    `effective_on` and `class_version`, in stored order."""
+    return {name: value for name, value in state.items() if name not in NOT_STATE_DATA}
 
 
 def utc_now() -> datetime:
@@ -218,6 +252,14 @@ class LedgerLogRecorder:
     def _modify(self, statement: str, params: Sequence[Any]) -> int:
         """Run one writing statement in its own transaction; the number of rows changed."""
         raise NotImplementedError
+
+    def _fetch_tuples(self, statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def fetch_tuples(self, template: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Like `fetch`, rows as plain tuples in the statement's column order (for scans
+        of the whole log, where building a mapping per row costs more than the row)."""
+        return self._fetch_tuples(self._sql(template), params)
 
     def fetch(self, template: str, params: Sequence[Any] = ()) -> list[Any]:
         """Rows of a query written with the ``{log}``-style slots and ``?`` placeholders."""

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder, PostgresDatastore
 from psycopg import Cursor
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Identifier
 from psycopg_pool import PoolTimeout
 
@@ -78,6 +78,9 @@ LEDGER_TABLES = (
     ),
 )
 
+
+COPY_FROM = 64
+"""From how many events an append copies its rows in (COPY) rather than inserting them."""
 
 DDL_LOCK = 0x676F76  # pg_advisory_lock key: one creator of tables at a time
 
@@ -185,6 +188,12 @@ class PostgresLedgerRecorder(LedgerLogRecorder, PostgresApplicationRecorder):
             curs.execute(statement, params, prepare=True)
             return curs.fetchall()
 
+    @on_lost_connection(retry=True)
+    def _fetch_tuples(self, statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(statement, params, prepare=True)
+            return curs.fetchall()
+
     @on_lost_connection(retry=False)
     def _modify(self, statement: str, params: Sequence[Any]) -> int:
         with self.datastore.transaction(commit=True) as curs:
@@ -248,11 +257,69 @@ class PostgresLedgerRecorder(LedgerLogRecorder, PostgresApplicationRecorder):
         entries: Sequence[PendingEntry] = kwargs.get("log_entries") or ()
         assert len(entries) == len(stored_events), "every stored event needs its log entry"
         self._notify_channel(curs)
-        chain_entries(entries, *self._tail_and_now(curs), expected_tail=kwargs.get("expected_tail"))
-        PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events)
-        notification_ids = [row["notification_id"] for row in curs.fetchall()]
-        self._insert_log(curs, entries, notification_ids)
+        tail, now = self._tail_and_now(curs)
+        # An import stamps every chunk at the instant it began.
+        chain_entries(entries, tail, kwargs.get("now") or now, expected_tail=kwargs.get("expected_tail"))
+        if len(stored_events) >= COPY_FROM:
+            notification_ids = self._copy_rows(curs, stored_events, entries)
+        else:
+            PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events)
+            notification_ids = [row["notification_id"] for row in curs.fetchall()]
+            self._insert_log(curs, entries, notification_ids)
         idempotency: IdempotencyRecord | None = kwargs.get("idempotency")
         if idempotency is not None:
             self._insert_idempotency(curs, idempotency, entries[-1].seq)
+        return notification_ids
+
+    def _copy_rows(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], entries: Sequence[PendingEntry]
+    ) -> list[int]:
+        """Many events (an import's chunk) by COPY: their notification ids are drawn from
+        the table's own sequence first (in order, while this transaction holds the
+        append lock), then the stored events and their log rows are copied in."""
+        table = SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
+        curs.execute(
+            SQL(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'notification_id')) AS id"
+                " FROM generate_series(1, %s)"
+            ),
+            (table.as_string(curs), len(stored_events)),
+        )
+        notification_ids = sorted(row["id"] for row in curs.fetchall())
+        with curs.copy(
+            SQL(
+                "COPY {} (originator_id, originator_version, topic, state, notification_id) FROM STDIN"
+            ).format(table)
+        ) as copy:
+            for stored, notification_id in zip(stored_events, notification_ids, strict=True):
+                copy.write_row(
+                    (
+                        stored.originator_id,
+                        stored.originator_version,
+                        stored.topic,
+                        stored.state,
+                        notification_id,
+                    )
+                )
+        with curs.copy(
+            self._sql(
+                "COPY {log} (seq, notification_id, event_id, subject, type, effective_on, recorded_at, actor,"
+                " prev_hash, hash) FROM STDIN"
+            )
+        ) as copy:
+            for entry, notification_id in zip(entries, notification_ids, strict=True):
+                copy.write_row(
+                    (
+                        entry.seq,
+                        notification_id,
+                        entry.event_id,
+                        entry.subject,
+                        entry.type,
+                        entry.effective_on,
+                        entry.recorded_at,
+                        entry.actor,
+                        entry.prev_hash,
+                        entry.hash,
+                    )
+                )
         return notification_ids

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
+from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import OperationalError, StoredEvent
@@ -73,6 +74,10 @@ LEDGER_TABLES = (
 )
 
 
+def _hex(originator_id: UUID | str) -> str:
+    return originator_id.hex if isinstance(originator_id, UUID) else originator_id
+
+
 class ImmediateTransaction(SQLiteTransaction):
     def __enter__(self) -> SQLiteCursor:
         cursor = self.connection.cursor()
@@ -115,6 +120,13 @@ class SQLiteLedgerRecorder(LedgerLogRecorder, SQLiteApplicationRecorder):
             curs.execute(statement, params)
             return list(curs.fetchall())
 
+    def _fetch_tuples(self, statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        with self.datastore.transaction(commit=False) as curs:
+            cursor = curs.sqlite_cursor
+            cursor.row_factory = None
+            cursor.execute(statement, params)
+            return cursor.fetchall()
+
     def _modify(self, statement: str, params: Sequence[Any]) -> int:
         with self.write_transaction() as curs:
             curs.execute(statement, params)
@@ -143,14 +155,34 @@ class SQLiteLedgerRecorder(LedgerLogRecorder, SQLiteApplicationRecorder):
         with self.write_transaction() as curs:
             return self._append(curs, stored_events, **kwargs)
 
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """Many events in one statement (an import's chunk), rather than the library's
+        one statement each: under the write lock a rowid table gives each new row the
+        largest rowid plus one, so the rows' notification ids follow the largest before."""
+        if len(stored_events) < 2:
+            return super()._insert_events(c, stored_events, **kwargs)
+        last = f"SELECT MAX(rowid) AS last FROM {self.events_table_name}"
+        c.execute(last)
+        before = c.fetchone()["last"] or 0
+        c.executemany(
+            self.insert_events_statement,
+            [(_hex(s.originator_id), s.originator_version, s.topic, s.state) for s in stored_events],
+        )
+        c.execute(last)
+        after = c.fetchone()["last"]
+        if after - before != len(stored_events):
+            raise OperationalError(f"stored events were given rowids {before + 1}..{after}, not in sequence")
+        return list(range(before + 1, after + 1))
+
     def _append(
         self, curs: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int]:
         entries: Sequence[PendingEntry] = kwargs.get("log_entries") or ()
         assert len(entries) == len(stored_events), "every stored event needs its log entry"
-        chain_entries(
-            entries, self._select_tail(curs), self.now(curs), expected_tail=kwargs.get("expected_tail")
-        )
+        now = kwargs.get("now") or self.now(curs)  # an import stamps every chunk at its start
+        chain_entries(entries, self._select_tail(curs), now, expected_tail=kwargs.get("expected_tail"))
         notification_ids = self._insert_events(curs, stored_events, **kwargs)
         assert notification_ids is not None
         self._insert_log(curs, entries, notification_ids)
