@@ -6,7 +6,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from governance.projections.schema import LATEST, Fact, Handler, Table
+from governance.projections.schema import LATEST, Fact, Handler, Table, packed
 from governance.values import folded
 
 TABLES = (
@@ -81,13 +81,20 @@ _FORECAST_IN_FORCE = "(fc.seq IS NOT NULL AND (fc.eff, fc.seq) > (b.eff, b.seq))
 def milestones_at(dialect: str) -> str:
     """Milestones planned by `as_of` with what makes their state at (`as_of`, P): the
     baseline in force, the forecast if it came after that baseline (a rebaseline clears
-    the forecast), the outcome; callers add conditions on `m`."""
+    the forecast), the outcome; one `packed` row each, (project, key, name, baseline_on,
+    forecast_on, outcome, outcome_on); callers add conditions on `m`."""
     latest = LATEST[dialect]
+    columns = [
+        "m.project",
+        "m.key",
+        "m.name",
+        "b.day",
+        f"CASE WHEN {_FORECAST_IN_FORCE} THEN fc.day END",
+        "o.detail",
+        "o.day",
+    ]
     return (
-        "SELECT m.subject, m.project, m.key, m.name, m.kind, m.eff, b.day AS baseline_on,"
-        f" CASE WHEN {_FORECAST_IN_FORCE} THEN fc.day END AS forecast_on,"
-        " o.detail AS outcome, o.day AS outcome_on"
-        " FROM {t}rm_milestones m"
+        f"SELECT {packed(dialect, columns)} FROM {{t}}rm_milestones m"
         + latest("b", "rm_milestone_facts", "baseline", "m", ":as_of")
         + latest("fc", "rm_milestone_facts", "forecast", "m", ":as_of")
         + latest("o", "rm_milestone_facts", "outcome", "m", ":as_of")
@@ -95,11 +102,11 @@ def milestones_at(dialect: str) -> str:
     )
 
 
-def milestone_item(row: tuple[Any, ...], as_of: str) -> dict[str, Any]:
-    """A row of a `milestones_at` query (a tuple) as the tertial snapshot and the status
-    list the milestone: §5's state and slip, from the ISO days as they are stored (they
-    compare as the days do)."""
-    _, project, key, name, _, _, baseline_on, forecast_on, outcome, outcome_on = row
+def milestone_item(row: list[Any], as_of: str) -> dict[str, Any]:
+    """A row of a `milestones_at` query (from `json_rows`) as the tertial snapshot and
+    the status list the milestone: §5's state and slip, from the ISO days as they are
+    stored (they compare as the days do)."""
+    project, key, name, baseline_on, forecast_on, outcome, outcome_on = row
     achieved_on = outcome_on if outcome == "achieved" else None
     if outcome is not None:
         state = outcome

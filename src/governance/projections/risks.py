@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from governance.projections.schema import LATEST, Fact, Handler, Table
+from governance.projections.schema import LATEST, Fact, Handler, Table, json_rows, packed
 from governance.values import folded, risk_level
 
 TABLES = (
@@ -138,12 +138,24 @@ HANDLERS: dict[str, Handler] = {
 @cache
 def risks_at(dialect: str) -> str:
     """Risks identified by `as_of` with their latest score and open/closed state at
-    (`as_of`, P); callers add conditions on `r` and the order."""
+    (`as_of`, P), one `packed` row each (see `risk_entries`); callers add conditions on
+    `r` and the order."""
     latest = LATEST[dialect]
+    columns = [
+        "r.key",
+        "r.title",
+        "r.organisation",
+        "r.project",
+        "r.owner",
+        "r.eff",
+        "sc.probability",
+        "sc.consequence",
+        "rs.closed",
+        "rs.eff",
+        "rs.merged_into",
+    ]
     return (
-        "SELECT r.subject, r.key, r.title, r.organisation, r.project, r.owner, r.eff,"
-        " sc.probability, sc.consequence, rs.closed, rs.eff AS state_eff, rs.merged_into"
-        " FROM {t}rm_risks r"
+        f"SELECT {packed(dialect, columns)} FROM {{t}}rm_risks r"
         + latest("sc", "rm_risk_facts", "score", "r", ":as_of")
         + latest("rs", "rm_risk_facts", "state", "r", ":as_of")
         + " WHERE r.eff <= :as_of AND r.seq <= :position"
@@ -151,25 +163,23 @@ def risks_at(dialect: str) -> str:
 
 
 def risk_entries(rows: list[tuple[Any, ...]]) -> list[tuple[dict[str, Any], str, str | None]]:
-    """Each row of a `risks_at` query (as tuples) as the tertial snapshot and the status
-    list the risk, with the day it was identified and that of the closure in force (None
-    while it is open)."""
+    """Each row of a `risks_at` query as the tertial snapshot and the status list the
+    risk, with the day it was identified and that of the closure in force (None while
+    it is open)."""
     entries = []
-    for row in rows:
-        (
-            _,
-            key,
-            title,
-            organisation,
-            project,
-            owner,
-            eff,
-            probability,
-            consequence,
-            closed,
-            state_eff,
-            into,
-        ) = row
+    for (
+        key,
+        title,
+        organisation,
+        project,
+        owner,
+        eff,
+        probability,
+        consequence,
+        closed,
+        state_eff,
+        into,
+    ) in json_rows(rows):
         score = probability * consequence
         closed_on = state_eff if closed == 1 else None
         item = {
