@@ -7,12 +7,12 @@ from typing import Any
 
 from governance.aggregates.project import COST_FRAME_FIGURES, FINANCIAL_FIGURES, STATUS_DIMENSIONS
 from governance.projections.schema import (
-    LATEST,
     Fact,
     Handler,
     Table,
     json_items,
     json_text,
+    latest_value,
     packed,
 )
 from governance.values import folded
@@ -124,18 +124,23 @@ def projects_at(dialect: str, *, previous: bool = True) -> str:
     same known events: one `packed` row each for what is not already JSON (see
     `project_items`), and the facts' figures as they are kept; callers add
     conditions on `p` and the order."""
-    latest = LATEST[dialect]
-    columns = ["p.key", "p.name", "p.organisation", "COALESCE(ph.detail, p.phase)", "cl.eff"]
+    facts = [
+        ("ph", "detail", "phase", ":as_of"),
+        ("cl", "eff", "closed", ":as_of"),
+        ("st", "figures", "status", ":as_of"),
+        *([("ps", "figures", "status", ":previous_end")] if previous else []),
+        ("fi", "figures", "financials", ":as_of"),
+        ("cf", "figures", "cost_frame", ":as_of"),
+    ]
+    value, joins = {}, ""
+    for alias, column, kind, bound in facts:
+        value[alias], join = latest_value(dialect, alias, column, "rm_project_facts", kind, "p", bound)
+        joins += join
+    columns = ["p.key", "p.name", "p.organisation", f"COALESCE({value['ph']}, p.phase)", value["cl"]]
+    figures = ", ".join(value.get(alias, "NULL") for alias in ("st", "ps", "fi", "cf"))
     return (
-        f"SELECT {packed(dialect, columns)}, st.figures, {'ps.figures' if previous else 'NULL'},"
-        " fi.figures, cf.figures FROM {t}rm_projects p"
-        + latest("ph", "rm_project_facts", "phase", "p", ":as_of")
-        + latest("st", "rm_project_facts", "status", "p", ":as_of")
-        + (latest("ps", "rm_project_facts", "status", "p", ":previous_end") if previous else "")
-        + latest("fi", "rm_project_facts", "financials", "p", ":as_of")
-        + latest("cf", "rm_project_facts", "cost_frame", "p", ":as_of")
-        + latest("cl", "rm_project_facts", "closed", "p", ":as_of")
-        + " WHERE p.eff <= :as_of AND p.seq <= :position"
+        f"SELECT {packed(dialect, columns)}, {figures} FROM {{t}}rm_projects p{joins}"
+        " WHERE p.eff <= :as_of AND p.seq <= :position"
     )
 
 
