@@ -63,14 +63,16 @@ LATEST: dict[str, LatestJoin] = {"sqlite": latest_by_row_values, "postgres": lat
 def latest_value(
     dialect: str, alias: str, column: str, table: str, kind: str, outer: str, bound: str = ":horizon"
 ) -> tuple[str, str]:
-    """One column of a subject's latest fact of a kind at (`bound`, P): (the expression
-    to select, the join it needs). SQLite answers a scalar subquery with one seek of the
+    """A value of a subject's latest fact of a kind at (`bound`, P) — `column`, or an
+    expression of the fact's columns written `{f}.name` — as (the expression to select,
+    the join it needs). SQLite answers a scalar subquery with one seek of the
     index, where the join seeks twice (for the (eff, seq), then for the row); PostgreSQL
     plans its lateral join at least as well."""
+    value = column if "{f}." in column else f"{{f}}.{column}"
     if dialect == "postgres":
-        return f"{alias}.{column}", latest_by_lateral(alias, table, kind, outer, bound)
+        return value.replace("{f}", alias), latest_by_lateral(alias, table, kind, outer, bound)
     scalar = (
-        f"(SELECT f.{column} FROM {{t}}{table} f WHERE f.subject = {outer}.subject AND f.kind = '{kind}'"
+        f"(SELECT {value.replace('{f}', 'f')} FROM {{t}}{table} f WHERE f.subject = {outer}.subject AND f.kind = '{kind}'"
         f" AND f.eff <= {bound} AND f.seq <= :position ORDER BY f.eff DESC, f.seq DESC LIMIT 1)"
     )
     return scalar, ""
