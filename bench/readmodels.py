@@ -26,6 +26,7 @@ then measures on each store, in one run:
     .venv/bin/python bench/readmodels.py                      # both stores, 1,000,000 events
     .venv/bin/python bench/readmodels.py --events 100000 --stores sqlite
     .venv/bin/python bench/readmodels.py --shape wide                         # 30,000 events
+    .venv/bin/python bench/readmodels.py --shape wide --only snapshot,status  # those reads alone
 
 Nothing is asserted: the figures are printed, goals met or not.
 """
@@ -68,6 +69,7 @@ from support.history import DEEP, SHAPES, START, WIDE_EVENTS, Shape, record_hist
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 YEARS = DEEP.years
 BURST_BATCH = 50
+PARTS = ("rebuild", "snapshot", "status", "find", "lag")
 __all__ = ["START", "YEARS", "record_history"]
 
 # ---------------------------------------------------------------------------------------
@@ -280,44 +282,59 @@ def bench_store(name: str, url: str, args: argparse.Namespace, *, source: str | 
         seconds = copy_history(source, url)
         ledger = Ledger(url)
         print(f"copied the same {ledger.position():,} events from the SQLite store in {seconds:.0f} s")
-    raw = in_child(_raw_in_child, url)
-    rate, start_kb, peak_kb = in_child(_rebuild_in_child, url)
-    print(
-        f"rebuild          {rate:>12,.0f} events/s   raw read+decode {raw:,.0f} events/s   "
-        f"ratio {rate / raw:.2f} (goal >= 0.50)"
-    )
-    print(
-        f"rebuild memory   start {start_kb / 1024:,.0f} MiB, peak {peak_kb / 1024:,.0f} MiB "
-        f"(+{(peak_kb - start_kb) / 1024:,.0f} MiB)"
-    )
+    if "rebuild" in args.only:
+        raw = in_child(_raw_in_child, url)
+        rate, start_kb, peak_kb = in_child(_rebuild_in_child, url)
+        print(
+            f"rebuild          {rate:>12,.0f} events/s   raw read+decode {raw:,.0f} events/s   "
+            f"ratio {rate / raw:.2f} (goal >= 0.50)"
+        )
+        print(
+            f"rebuild memory   start {start_kb / 1024:,.0f} MiB, peak {peak_kb / 1024:,.0f} MiB "
+            f"(+{(peak_kb - start_kb) / 1024:,.0f} MiB)"
+        )
     models = ReadModels(ledger)
     models.catch_up()
     tertial, status = snapshot_probes(ledger, models, random.Random(args.seed), args.shape)
-    times, encoding, sizes = answer_latencies(tertial, args.probes)
+    snapshot_p50 = 0.0
+    if "snapshot" in args.only or "find" in args.only:
+        snapshot_p50 = report_snapshots(tertial, args.probes)
+    if "status" in args.only:
+        report_status(status, args.probes)
+    if "find" in args.only:
+        find_compare.report(ledger, models, random.Random(args.seed), args.probes, snapshot_p50)
+    if "lag" in args.only:
+        appends_per_second, lag = catch_up_lag(ledger, models, args.burst)
+        print(
+            f"catch-up lag     {lag * 1000:6.1f} ms after a burst of {args.burst:,} appends "
+            f"({appends_per_second:,.0f} appends/s, {BURST_BATCH} per transaction)"
+        )
+    models.close()
+    ledger.close()
+
+
+def report_snapshots(tertial: Callable[[], Any], probes: int) -> float:
+    """Print the tertial snapshots' latencies; their p50."""
+    times, encoding, sizes = answer_latencies(tertial, probes)
     print(
         f"tertial snapshot p50 {percentile(times, 0.5):6.1f} ms   p99 {percentile(times, 0.99):6.1f} ms   "
-        f"(goal p50 <= 30, p99 <= 100 on SQLite, 50/150 on PostgreSQL; {args.probes} random (tertial, known_at), "
+        f"(goal p50 <= 30, p99 <= 100 on SQLite, 50/150 on PostgreSQL; {probes} random (tertial, known_at), "
         f"uncached; the JSON encoding included)"
     )
     print(
         f"  of which JSON    p50 {percentile(encoding, 0.5):6.1f} ms   p99 {percentile(encoding, 0.99):6.1f} ms   "
         f"(answers p50 {percentile(sizes, 0.5) / 1024:,.0f} KiB, max {max(sizes) / 1024:,.0f} KiB)"
     )
-    snapshot_p50 = percentile(times, 0.5)
-    times, encoding, sizes = answer_latencies(status, max(20, args.probes // 5))
+    return percentile(times, 0.5)
+
+
+def report_status(status: Callable[[], Any], probes: int) -> None:
+    times, encoding, sizes = answer_latencies(status, max(20, probes // 5))
     print(
         f"status           p50 {percentile(times, 0.5):6.1f} ms   p99 {percentile(times, 0.99):6.1f} ms   "
         f"(goal p50 <= 50; JSON p50 {percentile(encoding, 0.5):.1f} ms, answers p50 "
         f"{percentile(sizes, 0.5) / 1024:,.0f} KiB)"
     )
-    find_compare.report(ledger, models, random.Random(args.seed), args.probes, snapshot_p50)
-    appends_per_second, lag = catch_up_lag(ledger, models, args.burst)
-    print(
-        f"catch-up lag     {lag * 1000:6.1f} ms after a burst of {args.burst:,} appends "
-        f"({appends_per_second:,.0f} appends/s, {BURST_BATCH} per transaction)"
-    )
-    models.close()
-    ledger.close()
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -333,11 +350,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--probes", type=int, default=200)
     parser.add_argument("--burst", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=2016)
+    parser.add_argument(
+        "--only",
+        default=",".join(PARTS),
+        help=f"what to measure, of {','.join(PARTS)} (default: all)",
+    )
     parser.add_argument("--validate", action="store_true", help="check every generated command (slow)")
     parser.add_argument(
         "--postgres-url", default=os.environ.get("GOVERNANCE_TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL
     )
     args = parser.parse_args(argv)
+    args.only = set(args.only.split(","))
+    if args.only - set(PARTS):
+        parser.error(f"--only takes some of {','.join(PARTS)}")
     args.shape_name = args.shape
     args.shape = SHAPES[args.shape]
     if args.events is None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from governance.projections.schema import Fact, Handler, Table, json_text
+from governance.projections.schema import Fact, Handler, Table, json_text, packed, packed_object
 from governance.values import folded
 
 TABLES = (
@@ -137,10 +138,20 @@ CONTRACTS_AT = (
     " FROM {t}rm_contracts c WHERE c.eff <= :as_of AND c.seq <= :position ORDER BY c.key"
 )
 
-AMENDMENTS_AT = (
-    "SELECT a.subject, a.amendment_no, a.kind, a.title, a.eff FROM {t}rm_amendments a"
-    " WHERE a.eff <= :as_of AND a.seq <= :position ORDER BY a.subject, a.amendment_no"
-)
+
+@cache
+def amendments_at(dialect: str) -> str:
+    """Every amendment in force at (`as_of`, P), in each contract's order: one `packed`
+    row each, (contract subject, the item `/status` lists)."""
+    item = packed_object(
+        dialect,
+        {"amendment_no": "a.amendment_no", "kind": "a.kind", "title": "a.title", "effective_on": "a.eff"},
+    )
+    return (
+        f"SELECT {packed(dialect, ['a.subject', item])} FROM {{t}}rm_amendments a"
+        " WHERE a.eff <= :as_of AND a.seq <= :position ORDER BY a.subject, a.amendment_no"
+    )
+
 
 AMENDMENTS_IN_PERIOD = (
     "SELECT a.contract, a.amendment_no, a.kind, a.title, a.eff FROM {t}rm_amendments a"

@@ -6,7 +6,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from governance.projections.schema import LATEST, Fact, Handler, Table
+from governance.projections.schema import LATEST, Fact, Handler, Table, latest_value, packed
 from governance.values import folded
 
 TABLES = (
@@ -74,32 +74,50 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-_FORECAST_IN_FORCE = "(fc.seq IS NOT NULL AND (fc.eff, fc.seq) > (b.eff, b.seq))"
+FORECAST_IN_FORCE = "CASE WHEN ({f}.eff, {f}.seq) > (b.eff, b.seq) THEN {f}.day END"
+"""The latest forecast's day, if it came after the baseline in force (a rebaseline
+clears the forecast)."""
+OUTCOME = "{f}.detail || {f}.day"
+"""The outcome and its day as one value: "achieved" or "cancelled", then the day (ten
+characters)."""
 
 
 @cache
 def milestones_at(dialect: str) -> str:
     """Milestones planned by `as_of` with what makes their state at (`as_of`, P): the
-    baseline in force, the forecast if it came after that baseline (a rebaseline clears
-    the forecast), the outcome; callers add conditions on `m`."""
-    latest = LATEST[dialect]
+    baseline in force, the forecast if it came after that baseline, the outcome; one
+    `packed` row each, (project, key, name, baseline_on, forecast_on, outcome with its
+    day: see `ending`); callers add conditions on `m`."""
+    forecast, forecast_join = latest_value(
+        dialect, "fc", FORECAST_IN_FORCE, "rm_milestone_facts", "forecast", "m", ":as_of"
+    )
+    outcome, outcome_join = latest_value(
+        dialect, "o", OUTCOME, "rm_milestone_facts", "outcome", "m", ":as_of"
+    )
+    columns = ["m.project", "m.key", "m.name", "b.day", forecast, outcome]
     return (
-        "SELECT m.subject, m.project, m.key, m.name, m.kind, m.eff, b.day AS baseline_on,"
-        f" CASE WHEN {_FORECAST_IN_FORCE} THEN fc.day END AS forecast_on,"
-        " o.detail AS outcome, o.day AS outcome_on"
-        " FROM {t}rm_milestones m"
-        + latest("b", "rm_milestone_facts", "baseline", "m", ":as_of")
-        + latest("fc", "rm_milestone_facts", "forecast", "m", ":as_of")
-        + latest("o", "rm_milestone_facts", "outcome", "m", ":as_of")
+        f"SELECT {packed(dialect, columns)} FROM {{t}}rm_milestones m"
+        + LATEST[dialect]("b", "rm_milestone_facts", "baseline", "m", ":as_of")
+        + forecast_join
+        + outcome_join
         + " WHERE m.eff <= :as_of AND m.seq <= :position"
     )
 
 
-def milestone_item(row: tuple[Any, ...], as_of: str) -> dict[str, Any]:
-    """A row of a `milestones_at` query (a tuple) as the tertial snapshot and the status
-    list the milestone: §5's state and slip, from the ISO days as they are stored (they
-    compare as the days do)."""
-    _, project, key, name, _, _, baseline_on, forecast_on, outcome, outcome_on = row
+def ending(outcome: str | None) -> tuple[str | None, str | None]:
+    """(outcome, its day) from a `milestones_at` row's last value; (None, None) while
+    the milestone has none."""
+    if outcome is None:
+        return None, None
+    return outcome[:-10], outcome[-10:]
+
+
+def milestone_item(row: list[Any], as_of: str) -> dict[str, Any]:
+    """A row of a `milestones_at` query (from `json_rows`) as the tertial snapshot and
+    the status list the milestone: §5's state and slip, from the ISO days as they are
+    stored (they compare as the days do)."""
+    project, key, name, baseline_on, forecast_on, last = row
+    outcome, outcome_on = ending(last)
     achieved_on = outcome_on if outcome == "achieved" else None
     if outcome is not None:
         state = outcome

@@ -6,7 +6,15 @@ from functools import cache
 from typing import Any
 
 from governance.aggregates.project import COST_FRAME_FIGURES, FINANCIAL_FIGURES, STATUS_DIMENSIONS
-from governance.projections.schema import LATEST, Fact, Handler, Table, json_items, json_text
+from governance.projections.schema import (
+    Fact,
+    Handler,
+    Table,
+    json_items,
+    json_text,
+    latest_value,
+    packed,
+)
 from governance.values import folded
 
 TABLES = (
@@ -110,23 +118,29 @@ HANDLERS: dict[str, Handler] = {
 
 
 @cache
-def projects_at(dialect: str) -> str:
+def projects_at(dialect: str, *, previous: bool = True) -> str:
     """Every project registered by `as_of` with its latest facts at (`as_of`, P), and
-    its status at `previous_end` (the previous tertial's end) from the same known
-    events; callers add conditions on `p` and the order."""
-    latest = LATEST[dialect]
+    (with `previous`) its status at `previous_end` (the previous tertial's end) from the
+    same known events: one `packed` row each for what is not already JSON (see
+    `project_items`), and the facts' figures as they are kept; callers add
+    conditions on `p` and the order."""
+    facts = [
+        ("ph", "detail", "phase", ":as_of"),
+        ("cl", "eff", "closed", ":as_of"),
+        ("st", "figures", "status", ":as_of"),
+        *([("ps", "figures", "status", ":previous_end")] if previous else []),
+        ("fi", "figures", "financials", ":as_of"),
+        ("cf", "figures", "cost_frame", ":as_of"),
+    ]
+    value, joins = {}, ""
+    for alias, column, kind, bound in facts:
+        value[alias], join = latest_value(dialect, alias, column, "rm_project_facts", kind, "p", bound)
+        joins += join
+    columns = ["p.key", "p.name", "p.organisation", f"COALESCE({value['ph']}, p.phase)", value["cl"]]
+    figures = ", ".join(value.get(alias, "NULL") for alias in ("st", "ps", "fi", "cf"))
     return (
-        "SELECT p.subject, p.key, p.name, p.organisation, p.owner, p.purpose, p.eff,"
-        " COALESCE(ph.detail, p.phase) AS phase, st.figures AS status, ps.figures AS previous_status,"
-        " fi.figures AS financials, cf.figures AS cost_frame, cl.eff AS closed_on"
-        " FROM {t}rm_projects p"
-        + latest("ph", "rm_project_facts", "phase", "p", ":as_of")
-        + latest("st", "rm_project_facts", "status", "p", ":as_of")
-        + latest("ps", "rm_project_facts", "status", "p", ":previous_end")
-        + latest("fi", "rm_project_facts", "financials", "p", ":as_of")
-        + latest("cf", "rm_project_facts", "cost_frame", "p", ":as_of")
-        + latest("cl", "rm_project_facts", "closed", "p", ":as_of")
-        + " WHERE p.eff <= :as_of AND p.seq <= :position"
+        f"SELECT {packed(dialect, columns)}, {figures} FROM {{t}}rm_projects p{joins}"
+        " WHERE p.eff <= :as_of AND p.seq <= :position"
     )
 
 
@@ -150,28 +164,24 @@ def financials(frame: dict[str, Any] | None, report: dict[str, Any] | None) -> d
     return {**(frame or NO_COST_FRAME), **(report or NO_FINANCIALS)}
 
 
-_FIGURES = (8, 9, 10, 11)
-"""Where `projects_at` has the status, the previous status, the financials, the cost frame."""
-
-
 def project_items(rows: list[tuple[Any, ...]]) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
-    """Each row of a `projects_at` query (as tuples) as the tertial snapshot and the
-    status show the project, with its previous status."""
-    items = []
-    for row, (status, previous_status, report, frame) in zip(rows, figures_of(rows, _FIGURES), strict=True):
-        _, key, name, organisation, _, _, _, phase, *_, closed_on = row
-        items.append(
-            (
-                {
-                    "key": key,
-                    "name": name,
-                    "organisation": organisation,
-                    "phase": phase,
-                    "status": status,
-                    "financials": financials(frame, report),
-                    "closed_on": closed_on,
-                },
-                previous_status,
-            )
+    """Each row of a `projects_at` query as the tertial snapshot and the status show the
+    project, with its previous status."""
+    values = json_items([text or "null" for row in rows for text in row])
+    return [
+        (
+            {
+                "key": key,
+                "name": name,
+                "organisation": organisation,
+                "phase": phase,
+                "status": status,
+                "financials": financials(frame, report),
+                "closed_on": closed_on,
+            },
+            previous_status,
         )
-    return items
+        for (key, name, organisation, phase, closed_on), status, previous_status, report, frame in (
+            values[start : start + 5] for start in range(0, len(values), 5)
+        )
+    ]

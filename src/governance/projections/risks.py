@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from governance.projections.schema import LATEST, Fact, Handler, Table
+from governance.projections.schema import Fact, Handler, Table, json_rows, latest_value, packed
 from governance.values import folded, risk_level
 
 TABLES = (
@@ -138,40 +138,42 @@ HANDLERS: dict[str, Handler] = {
 @cache
 def risks_at(dialect: str) -> str:
     """Risks identified by `as_of` with their latest score and open/closed state at
-    (`as_of`, P); callers add conditions on `r` and the order."""
-    latest = LATEST[dialect]
+    (`as_of`, P), one `packed` row each (see `risk_entries`); callers add conditions on
+    `r` and the order."""
+    score, score_join = latest_value(dialect, "sc", SCORE, "rm_risk_facts", "score", "r", ":as_of")
+    closure, closure_join = latest_value(dialect, "rs", CLOSURE, "rm_risk_facts", "state", "r", ":as_of")
+    columns = ["r.key", "r.title", "r.organisation", "r.project", "r.owner", "r.eff", score, closure]
     return (
-        "SELECT r.subject, r.key, r.title, r.organisation, r.project, r.owner, r.eff,"
-        " sc.probability, sc.consequence, rs.closed, rs.eff AS state_eff, rs.merged_into"
-        " FROM {t}rm_risks r"
-        + latest("sc", "rm_risk_facts", "score", "r", ":as_of")
-        + latest("rs", "rm_risk_facts", "state", "r", ":as_of")
-        + " WHERE r.eff <= :as_of AND r.seq <= :position"
+        f"SELECT {packed(dialect, columns)} FROM {{t}}rm_risks r{score_join}{closure_join}"
+        " WHERE r.eff <= :as_of AND r.seq <= :position"
     )
 
 
+SCORE = "{f}.probability * 10 + {f}.consequence"
+"""A score as one value, probability and consequence (1–5 each) as its two digits."""
+CLOSURE = "CASE WHEN {f}.closed = 1 THEN {f}.eff || COALESCE({f}.merged_into, '') END"
+"""The closure in force as one value: its day (ten characters), then the risk it was
+merged into, if any; null while the risk is open."""
+
+
 def risk_entries(rows: list[tuple[Any, ...]]) -> list[tuple[dict[str, Any], str, str | None]]:
-    """Each row of a `risks_at` query (as tuples) as the tertial snapshot and the status
-    list the risk, with the day it was identified and that of the closure in force (None
-    while it is open)."""
+    """Each row of a `risks_at` query as the tertial snapshot and the status list the
+    risk, with the day it was identified and that of the closure in force (None while
+    it is open)."""
     entries = []
-    for row in rows:
-        (
-            _,
-            key,
-            title,
-            organisation,
-            project,
-            owner,
-            eff,
-            probability,
-            consequence,
-            closed,
-            state_eff,
-            into,
-        ) = row
+    for (
+        key,
+        title,
+        organisation,
+        project,
+        owner,
+        eff,
+        probability_consequence,
+        closure,
+    ) in json_rows(rows):
+        probability, consequence = divmod(probability_consequence, 10)
         score = probability * consequence
-        closed_on = state_eff if closed == 1 else None
+        closed_on = closure[:10] if closure is not None else None
         item = {
             "key": key,
             "title": title,
@@ -182,7 +184,7 @@ def risk_entries(rows: list[tuple[Any, ...]]) -> list[tuple[dict[str, Any], str,
             "consequence": consequence,
             "score": score,
             "level": risk_level(score),
-            "merged_into": (into or None) if closed_on is not None else None,
+            "merged_into": closure[10:] or None if closure is not None else None,
         }
         entries.append((item, eff, closed_on))
     return entries

@@ -9,11 +9,12 @@ from datetime import date
 from typing import Any
 
 from governance.projections.board_cases import RECENT_DECISIONS
-from governance.projections.contracts import AMENDMENTS_AT, CONTRACTS_AT
+from governance.projections.contracts import CONTRACTS_AT, amendments_at
 from governance.projections.milestones import milestone_item, milestones_at
 from governance.projections.projects import project_items, projects_at
 from governance.projections.risks import risk_entries, risks_at
 from governance.projections.runner import ReadModels
+from governance.projections.schema import json_rows
 from governance.projections.tertial import BEFORE_ANY_DAY
 
 RECENT = 20
@@ -32,14 +33,16 @@ def status_at(
     fetched = models.concurrently(
         milestones=lambda: models.fetch_tuples(milestones_at(dialect) + " ORDER BY m.subject", **params),
         risks=lambda: models.fetch_tuples(risks_at(dialect) + " ORDER BY r.key", **params),
-        projects=lambda: models.fetch_tuples(projects_at(dialect) + " ORDER BY p.key", **params),
+        projects=lambda: models.fetch_tuples(
+            projects_at(dialect, previous=False) + " ORDER BY p.key", **params
+        ),
         contracts=lambda: _contracts(models, params),
         decisions=lambda: models.fetch(RECENT_DECISIONS, **params),
     )
     milestones: dict[str, list[dict[str, Any]]] = defaultdict(list)
     day = as_of.isoformat()
-    for row in fetched["milestones"]:
-        milestones[row[1]].append(milestone_item(row, day))
+    for row in json_rows(fetched["milestones"]):
+        milestones[row[0]].append(milestone_item(row, day))
     open_risks = [item for item, _, closed_on in risk_entries(fetched["risks"]) if closed_on is None]
     risks_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for risk in open_risks:
@@ -77,10 +80,8 @@ def status_at(
 
 def _contracts(models: ReadModels, params: dict[str, Any]) -> list[dict[str, Any]]:
     amendments: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for subject, amendment_no, kind, title, effective_on in models.fetch_tuples(AMENDMENTS_AT, **params):
-        amendments[subject].append(
-            {"amendment_no": amendment_no, "kind": kind, "title": title, "effective_on": effective_on}
-        )
+    for subject, item in json_rows(models.fetch_tuples(amendments_at(models.view.dialect), **params)):
+        amendments[subject].append(item)
     return [
         {
             "key": row["key"],

@@ -13,10 +13,11 @@ from typing import Any
 
 from governance.projections.board_cases import DECISIONS_IN_PERIOD
 from governance.projections.contracts import AMENDMENTS_IN_PERIOD
-from governance.projections.milestones import milestone_item, milestones_at
+from governance.projections.milestones import ending, milestone_item, milestones_at
 from governance.projections.projects import project_items, projects_at
 from governance.projections.risks import risk_entries, risks_at
 from governance.projections.runner import ReadModels
+from governance.projections.schema import json_rows
 from governance.timemodel import Tertial
 from governance.values import RATING_ORDER, RISK_LEVELS
 
@@ -139,15 +140,16 @@ def _add_milestones(
     first, last = start.isoformat(), end.isoformat()
     of_project = {project["key"]: project for project in projects}
     achieved: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in achieved_rows:
-        achieved[row[1]].append(milestone_item(row, last))
+    for row in json_rows(achieved_rows):
+        achieved[row[0]].append(milestone_item(row, last))
     slipped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in baselined_rows:
-        _, project, *_, baseline_on, _, outcome, outcome_on = row
+    for row in json_rows(baselined_rows):
+        project, _, _, baseline_on, _, final = row
+        outcome, outcome_on = ending(final)
         if (
             first <= baseline_on <= last
             and outcome != "cancelled"
-            and (outcome != "achieved" or outcome_on > baseline_on)
+            and (outcome != "achieved" or outcome_on is None or outcome_on > baseline_on)
         ):
             slipped[project].append(milestone_item(row, last))
     for key, project in of_project.items():
