@@ -26,6 +26,7 @@ then measures on each store, in one run:
     .venv/bin/python bench/readmodels.py                      # both stores, 1,000,000 events
     .venv/bin/python bench/readmodels.py --events 100000 --stores sqlite
     .venv/bin/python bench/readmodels.py --shape wide                         # 30,000 events
+    .venv/bin/python bench/readmodels.py --events 100000 --stores sqlite --only rebuild
 
 Nothing is asserted: the figures are printed, goals met or not.
 """
@@ -290,6 +291,9 @@ def bench_store(name: str, url: str, args: argparse.Namespace, *, source: str | 
         f"rebuild memory   start {start_kb / 1024:,.0f} MiB, peak {peak_kb / 1024:,.0f} MiB "
         f"(+{(peak_kb - start_kb) / 1024:,.0f} MiB)"
     )
+    if args.only == "rebuild":
+        ledger.close()
+        return
     models = ReadModels(ledger)
     models.catch_up()
     tertial, status = snapshot_probes(ledger, models, random.Random(args.seed), args.shape)
@@ -333,6 +337,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--probes", type=int, default=200)
     parser.add_argument("--burst", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=2016)
+    parser.add_argument(
+        "--only",
+        choices=("rebuild",),
+        help="rebuild: measure only the rebuild beside the raw read+decode rate, nothing after it",
+    )
     parser.add_argument("--validate", action="store_true", help="check every generated command (slow)")
     parser.add_argument(
         "--postgres-url", default=os.environ.get("GOVERNANCE_TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL
