@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from governance.projections.schema import LATEST, Fact, Handler, Table
+from governance.projections.schema import LATEST, Fact, Handler, Selected, Table, field
 from governance.values import folded, risk_level
 
 TABLES = (
@@ -133,6 +133,23 @@ HANDLERS: dict[str, Handler] = {
     "MitigationAdded": _mitigation_added,
     "MitigationCompleted": _mitigation_completed,
 }
+
+SELECTED: dict[str, Selected] = {
+    "RiskAssessed": (
+        "rm_risk_facts",
+        (
+            "l.subject",
+            "'score'",
+            field("effective_on"),
+            "l.seq",
+            field("probability"),
+            field("consequence"),
+            "NULL",
+            "NULL",
+        ),
+    ),
+}
+"""The most frequent event's row (`_assessed`), made in the database on SQLite."""
 
 
 @cache
