@@ -76,7 +76,7 @@ HANDLERS: dict[str, Handler] = {
 SELECTED: dict[str, Selected] = {
     "MilestoneForecastChanged": (
         "rm_milestone_facts",
-        ("l.subject", "'forecast'", field("effective_on"), "l.seq", field("forecast_on"), "NULL"),
+        ("l.subject", "'forecast'", "l.eff", "l.seq", field("forecast_on"), "NULL"),
     ),
 }
 """The most frequent event's row (`_fact("forecast", ...)`), made in the database on SQLite."""

@@ -124,15 +124,15 @@ SELECTED: dict[str, Selected] = {
         (
             "l.subject",
             "'status'",
-            field("effective_on"),
+            "l.eff",
             "l.seq",
             field("overall"),
-            json_fields((*STATUS_FIELDS, "effective_on")),
+            json_fields(STATUS_FIELDS, "effective_on"),
         ),
     ),
     "ProjectFinancialsReported": (
         "rm_project_facts",
-        ("l.subject", "'financials'", field("effective_on"), "l.seq", "NULL", json_fields(FINANCIAL_FIGURES)),
+        ("l.subject", "'financials'", "l.eff", "l.seq", "NULL", json_fields(FINANCIAL_FIGURES)),
     ),
 }
 """The most frequent events' rows (`_figures`), made in the database on SQLite: the same

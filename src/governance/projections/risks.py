@@ -140,7 +140,7 @@ SELECTED: dict[str, Selected] = {
         (
             "l.subject",
             "'score'",
-            field("effective_on"),
+            "l.eff",
             "l.seq",
             field("probability"),
             field("consequence"),

@@ -192,7 +192,7 @@ class ReadModels:
         return self.view.sql(
             f"INSERT INTO {{t}}{table} ({', '.join(COLUMNS[table])}) SELECT {', '.join(expressions)}"
         ) + self.ledger.log._sql(
-            " FROM (SELECT l.subject AS subject, l.seq AS seq, CAST(e.state AS TEXT) AS s"
+            " FROM (SELECT l.subject AS subject, l.seq AS seq, l.effective_on AS eff, CAST(e.state AS TEXT) AS s"
             " FROM {log} l JOIN {events} e ON e.{event_key} = l.notification_id"
             f" WHERE l.seq > ? AND l.seq <= ? AND l.type = '{type_}') l ORDER BY l.seq"
         )
