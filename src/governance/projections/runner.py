@@ -108,12 +108,10 @@ class ReadModels:
         self.failing = False
         """Whether the last attempt to apply the log failed."""
         self.applied = self.view.state()[0]
-        self._handlers = HANDLERS
         self._selected: tuple[str, ...] = ()
         if self.view.dialect == "sqlite":
             # The read models share the events' database: the most frequent events' rows
             # are made there (most of a rebuild's events never reach Python).
-            self._handlers = {name: handler for name, handler in HANDLERS.items() if name not in SELECTED}
             self._selected = tuple(self._selected_statement(name, row) for name, row in SELECTED.items())
         ledger.on_append(self._wake.set)
 
@@ -240,7 +238,8 @@ class ReadModels:
                 return None
             last_seq, last_notification_id = rows[-1][:2]
         decode = orjson.loads
-        handlers = self._handlers
+        handlers = HANDLERS
+        selected = SELECTED if self._selected else {}
         citing = board_cases.CITING_TYPES
         citations = board_cases.citations
         maybe_backdated = backdated.maybe_backdated
@@ -249,7 +248,7 @@ class ReadModels:
         for seq, _, subject, type_, raw, recorded_at in rows:
             state = decode(raw)
             handler = handlers.get(type_)
-            if handler is not None:
+            if handler is not None and type_ not in selected:
                 for table, values in handler(seq, subject, state):
                     grouped[table].append(values)
             if type_ in citing:
