@@ -109,7 +109,7 @@ class ReadModels:
         """Whether the last attempt to apply the log failed."""
         self.applied = self.view.state()[0]
         self._selected: tuple[str, ...] = ()
-        if self.view.dialect == "sqlite":
+        if self.view.dialect == "sqlite" and self._shares_events_database():
             # The read models share the events' database: the most frequent events' rows
             # are made there (most of a rebuild's events never reach Python).
             self._selected = tuple(self._selected_statement(name, row) for name, row in SELECTED.items())
@@ -182,6 +182,18 @@ class ReadModels:
                     yield page
             finally:
                 upcoming.cancel()
+
+    def _shares_events_database(self) -> bool:
+        """Whether the view's connections see the events' tables: the same database file
+        (an in-memory database is one per connection pool)."""
+        ours = getattr(getattr(self.view, "datastore", None), "pool", None)
+        theirs = getattr(getattr(self.ledger.log, "datastore", None), "pool", None)
+        name = getattr(ours, "db_name", None)
+        return (
+            name is not None
+            and name == getattr(theirs, "db_name", None)
+            and not getattr(ours, "is_sqlite_memory_mode", True)
+        )
 
     def _selected_statement(self, type_: str, row: Selected) -> str:
         table, expressions = row
