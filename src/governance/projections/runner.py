@@ -48,11 +48,10 @@ SELECTED: dict[str, Selected] = {
 """Event types whose one fact row SQLite makes itself (no board case is cited by them)."""
 assert not set(SELECTED) & board_cases.CITING_TYPES
 
-MAYBE_BACKDATED = (
-    "(substr(l.recorded_at, 1, 10) > l.effective_on"
-    " OR (substr(l.recorded_at, 1, 10) = l.effective_on AND substr(l.recorded_at, 12, 2) >= '22'))"
-)
-"""`backdated.maybe_backdated` in SQL, on the log entry's copy of `effective_on`."""
+MAYBE_BACKDATED = "l.recorded_at >= l.effective_on || 'T22'"
+"""`backdated.maybe_backdated` in SQL, on the log entry's copy of `effective_on`: recorded
+on a later UTC day, or on that day at 22:00 or after (`recorded_at` is canonical,
+`YYYY-MM-DDTHH:MM:SS.ffffffZ`)."""
 
 
 @dataclass(frozen=True)
