@@ -27,6 +27,7 @@ then measures on each store, in one run:
     .venv/bin/python bench/readmodels.py --events 100000 --stores sqlite
     .venv/bin/python bench/readmodels.py --shape wide                         # 30,000 events
     .venv/bin/python bench/readmodels.py --shape wide --only snapshot,status  # those reads alone
+    .venv/bin/python bench/readmodels.py --events 100000 --stores sqlite --only rebuild
 
 Nothing is asserted: the figures are printed, goals met or not.
 """
@@ -77,9 +78,10 @@ __all__ = ["START", "YEARS", "record_history"]
 # ---------------------------------------------------------------------------------------
 
 
-def raw_read_rate(ledger: Ledger) -> float:
-    """Events/s for reading the rows a rebuild reads and decoding their state."""
-    started = time.perf_counter()
+def raw_read_rate(ledger: Ledger) -> tuple[float, float]:
+    """Events/s for reading the rows a rebuild reads and decoding their state, by the
+    clock and by this process's CPU time."""
+    started, cpu_started = time.perf_counter(), time.process_time()
     after, count = 0, 0
     while True:
         rows = ledger.log.projection_rows(after=after, limit=10_000)
@@ -89,7 +91,7 @@ def raw_read_rate(ledger: Ledger) -> float:
             orjson.loads(row[4])
         count += len(rows)
         after = rows[-1][0]
-    return count / (time.perf_counter() - started)
+    return count / (time.perf_counter() - started), count / (time.process_time() - cpu_started)
 
 
 def _rebuild_in_child(url: str, queue: Any) -> None:
@@ -105,12 +107,12 @@ def _rebuild_in_child(url: str, queue: Any) -> None:
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     position = models.rebuild(restart=True)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     stop.set()
     sampler.join()
-    queue.put((position / elapsed, start_rss, max(peak[0], _rss_kb())))
+    queue.put((position / elapsed, position / cpu, start_rss, max(peak[0], _rss_kb())))
     models.close()
     ledger.close()
 
@@ -125,7 +127,8 @@ def _rss_kb() -> int:
 
 def _raw_in_child(url: str, queue: Any) -> None:
     ledger = Ledger(url)
-    queue.put(statistics.median(raw_read_rate(ledger) for _ in range(3)))
+    rates = [raw_read_rate(ledger) for _ in range(3)]
+    queue.put((statistics.median(rate for rate, _ in rates), statistics.median(rate for _, rate in rates)))
     ledger.close()
 
 
@@ -283,11 +286,17 @@ def bench_store(name: str, url: str, args: argparse.Namespace, *, source: str | 
         ledger = Ledger(url)
         print(f"copied the same {ledger.position():,} events from the SQLite store in {seconds:.0f} s")
     if "rebuild" in args.only:
-        raw = in_child(_raw_in_child, url)
-        rate, start_kb, peak_kb = in_child(_rebuild_in_child, url)
+        raw, raw_cpu = in_child(_raw_in_child, url)
+        rate, rate_cpu, start_kb, peak_kb = in_child(_rebuild_in_child, url)
         print(
             f"rebuild          {rate:>12,.0f} events/s   raw read+decode {raw:,.0f} events/s   "
             f"ratio {rate / raw:.2f} (goal >= 0.50)"
+        )
+        # The two are timed one after the other: on a busy machine the clock's ratio moves
+        # with the load, the ratio of CPU times much less.
+        print(
+            f"  by CPU time    {rate_cpu:>12,.0f} events/s   raw read+decode {raw_cpu:,.0f} events/s   "
+            f"ratio {rate_cpu / raw_cpu:.2f} (this process's CPU; a server's not counted)"
         )
         print(
             f"rebuild memory   start {start_kb / 1024:,.0f} MiB, peak {peak_kb / 1024:,.0f} MiB "

@@ -51,6 +51,22 @@ def test_catching_up_applies_every_event_once(ledger: Ledger, models: ReadModels
     assert counts["rm_milestones"] == 30
 
 
+def test_an_in_memory_sqlite_store_has_its_read_models_made_in_python() -> None:
+    """The read models of an in-memory SQLite store live in a database of their own,
+    which cannot select the events' rows: every event passes through the handlers."""
+    ledger = Ledger("sqlite:///:memory:")
+    models = ReadModels(ledger)
+    try:
+        _history(ledger, risks=3)
+        assert models.catch_up() == ledger.position()
+        counts = _counts(models)
+        assert counts["rm_risks"] == 3
+        assert counts["rm_risk_facts"] == 3 * 6
+    finally:
+        models.close()
+        ledger.close()
+
+
 def test_a_restarted_runner_resumes_from_its_tracked_position(
     ledger: Ledger, models: ReadModels, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -3,9 +3,12 @@ Oslo days (summer and winter time) and of tertials."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
-from governance.projections.backdated import flags
+from governance.projections.backdated import flags, maybe_backdated
+from governance.projections.runner import MAYBE_BACKDATED
 
 
 @pytest.mark.parametrize(
@@ -31,3 +34,20 @@ def test_an_event_recorded_after_its_day_is_backdated_and_after_its_tertial_late
 ) -> None:
     expected = [("rm_backdated", (7, int(late), effective_on))] if backdated else []
     assert flags(7, effective_on, recorded_at) == expected
+
+
+def test_the_sql_prefilter_keeps_exactly_the_events_that_may_be_backdated() -> None:
+    """SQLite reads only these of the events whose rows it makes itself: the SQL form of
+    `maybe_backdated` must agree with it, at every hour around the day's edges."""
+    connection = sqlite3.connect(":memory:")
+    days = ("2025-06-09", "2025-06-10", "2025-06-11")
+    for effective_on in days:
+        for day in days:
+            for hour in range(24):
+                for rest in ("00:00.000000Z", "59:59.999999Z"):
+                    recorded_at = f"{day}T{hour:02d}:{rest}"
+                    (selected,) = connection.execute(
+                        f"SELECT {MAYBE_BACKDATED} FROM (SELECT ? AS recorded_at, ? AS effective_on) l",
+                        (recorded_at, effective_on),
+                    ).fetchone()
+                    assert bool(selected) == maybe_backdated(effective_on, recorded_at), recorded_at

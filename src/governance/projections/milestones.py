@@ -6,7 +6,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from governance.projections.schema import LATEST, Fact, Handler, Table, latest_value, packed
+from governance.projections.schema import LATEST, Fact, Handler, Selected, Table, field, latest_value, packed
 from governance.values import folded
 
 TABLES = (
@@ -72,6 +72,14 @@ HANDLERS: dict[str, Handler] = {
     "MilestoneAchieved": _fact("outcome", "achieved_on", "achieved"),
     "MilestoneCancelled": _fact("outcome", "effective_on", "cancelled"),
 }
+
+SELECTED: dict[str, Selected] = {
+    "MilestoneForecastChanged": (
+        "rm_milestone_facts",
+        ("l.subject", "'forecast'", "l.eff", "l.seq", field("forecast_on"), "NULL"),
+    ),
+}
+"""The most frequent event's row (`_fact("forecast", ...)`), made in the database on SQLite."""
 
 
 FORECAST_IN_FORCE = "CASE WHEN ({f}.eff, {f}.seq) > (b.eff, b.seq) THEN {f}.day END"

@@ -5,7 +5,16 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from governance.projections.schema import Fact, Handler, Table, json_rows, latest_value, packed
+from governance.projections.schema import (
+    Fact,
+    Handler,
+    Selected,
+    Table,
+    field,
+    json_rows,
+    latest_value,
+    packed,
+)
 from governance.values import folded, risk_level
 
 TABLES = (
@@ -133,6 +142,23 @@ HANDLERS: dict[str, Handler] = {
     "MitigationAdded": _mitigation_added,
     "MitigationCompleted": _mitigation_completed,
 }
+
+SELECTED: dict[str, Selected] = {
+    "RiskAssessed": (
+        "rm_risk_facts",
+        (
+            "l.subject",
+            "'score'",
+            "l.eff",
+            "l.seq",
+            field("probability"),
+            field("consequence"),
+            "NULL",
+            "NULL",
+        ),
+    ),
+}
+"""The most frequent event's row (`_assessed`), made in the database on SQLite."""
 
 
 @cache

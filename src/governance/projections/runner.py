@@ -25,8 +25,8 @@ from eventsourcing.persistence import IntegrityError, Tracking
 
 from governance.application import Ledger
 from governance.projections import backdated, board_cases
-from governance.projections.schema import Handler, Row
-from governance.projections.view import MODULES, ReadModelView, empty_tables, open_view
+from governance.projections.schema import Handler, Row, Selected
+from governance.projections.view import COLUMNS, MODULES, ReadModelView, empty_tables, open_view
 from governance.timemodel import format_instant, oslo_day
 
 BATCH = 10_000
@@ -42,6 +42,16 @@ log = logging.getLogger("governance.readmodels")
 HANDLERS: dict[str, Handler] = {
     name: handler for module in MODULES for name, handler in module.HANDLERS.items()
 }
+SELECTED: dict[str, Selected] = {
+    name: row for module in MODULES for name, row in getattr(module, "SELECTED", {}).items()
+}
+"""Event types whose one fact row SQLite makes itself (no board case is cited by them)."""
+assert not set(SELECTED) & board_cases.CITING_TYPES
+
+MAYBE_BACKDATED = "l.recorded_at >= l.effective_on || 'T22'"
+"""`backdated.maybe_backdated` in SQL, on the log entry's copy of `effective_on`: recorded
+on a later UTC day, or on that day at 22:00 or after (`recorded_at` is canonical,
+`YYYY-MM-DDTHH:MM:SS.ffffffZ`)."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,8 @@ class Page:
     rows: dict[str, list[Row]]
     last_seq: int
     last_notification_id: int
+    selected: tuple[str, ...] = ()
+    """Statements that add the page's rows of `SELECTED` event types, given (after, last_seq)."""
 
 
 class ReadModels:
@@ -95,6 +107,11 @@ class ReadModels:
         self.failing = False
         """Whether the last attempt to apply the log failed."""
         self.applied = self.view.state()[0]
+        self._selected: tuple[str, ...] = ()
+        if self.view.dialect == "sqlite" and self._shares_events_database():
+            # The read models share the events' database: the most frequent events' rows
+            # are made there (most of a rebuild's events never reach Python).
+            self._selected = tuple(self._selected_statement(name, row) for name, row in SELECTED.items())
         ledger.on_append(self._wake.set)
 
     # Applying ---------------------------------------------------------------------
@@ -165,15 +182,75 @@ class ReadModels:
             finally:
                 upcoming.cancel()
 
+    def _shares_events_database(self) -> bool:
+        """Whether the view's connections see the events' tables: the same database file
+        (an in-memory database is one per connection pool)."""
+        ours = getattr(getattr(self.view, "datastore", None), "pool", None)
+        theirs = getattr(getattr(self.ledger.log, "datastore", None), "pool", None)
+        name = getattr(ours, "db_name", None)
+        return (
+            name is not None
+            and name == getattr(theirs, "db_name", None)
+            and not getattr(ours, "is_sqlite_memory_mode", True)
+        )
+
+    def _selected_statement(self, type_: str, row: Selected) -> str:
+        table, expressions = row
+        if type_ not in HANDLERS or "'" in type_:
+            raise ValueError(f"no handler for the selected event type {type_!r}")
+        return self.view.sql(
+            f"INSERT INTO {{t}}{table} ({', '.join(COLUMNS[table])}) SELECT {', '.join(expressions)}"
+        ) + self.ledger.log._sql(
+            " FROM (SELECT l.subject AS subject, l.seq AS seq, l.effective_on AS eff, CAST(e.state AS TEXT) AS s"
+            " FROM {log} l JOIN {events} e ON e.{event_key} = l.notification_id"
+            f" WHERE l.seq > ? AND l.seq <= ? AND l.type = '{type_}') l ORDER BY l.seq"
+        )
+
+    def _rows_selecting(self, after: int) -> tuple[list[Any], int, int] | None:
+        """SQLite: the events after `after` for this loop to handle — not those of the
+        `SELECTED` types, unless they may be backdated — with the last seq and
+        notification id of the page they are from."""
+        log = self.ledger.log
+        last = log.fetch(
+            "SELECT seq, notification_id FROM {log} WHERE seq > ? ORDER BY seq LIMIT 1 OFFSET ?",
+            (after, BATCH - 1),
+        )
+        if not last:
+            last = log.fetch(
+                "SELECT seq, notification_id FROM {log} WHERE seq > ? ORDER BY seq DESC LIMIT 1", (after,)
+            )
+            if not last:
+                return None
+        last_seq, last_notification_id = last[0][0], last[0][1]
+        types = ", ".join(f"'{name}'" for name in SELECTED)
+        rows = self.view.fetch_tuples(
+            log._sql(
+                "SELECT l.seq, l.notification_id, l.subject, l.type, e.state, l.recorded_at"
+                " FROM {log} l JOIN {events} e ON e.{event_key} = l.notification_id"
+                f" WHERE l.seq > :after AND l.seq <= :last AND (l.type NOT IN ({types}) OR {MAYBE_BACKDATED})"
+                " ORDER BY l.seq"
+            ),
+            {"after": after, "last": last_seq},
+        )
+        return rows, last_seq, last_notification_id
+
     def _prepare(self, after: int) -> Page | None:
         """The fact rows of the next page of the log after `after`: for each event, its
         handler's rows, the cases it cites, and its backdated flag (this loop is most of
         a rebuild's own work)."""
-        rows = self.ledger.log.projection_rows(after=after, limit=BATCH)
-        if not rows:
-            return None
+        if self._selected:
+            selecting = self._rows_selecting(after)
+            if selecting is None:
+                return None
+            rows, last_seq, last_notification_id = selecting
+        else:
+            rows = self.ledger.log.projection_rows(after=after, limit=BATCH)
+            if not rows:
+                return None
+            last_seq, last_notification_id = rows[-1][:2]
         decode = orjson.loads
         handlers = HANDLERS
+        selected = SELECTED if self._selected else {}
         citing = board_cases.CITING_TYPES
         citations = board_cases.citations
         maybe_backdated = backdated.maybe_backdated
@@ -182,7 +259,7 @@ class ReadModels:
         for seq, _, subject, type_, raw, recorded_at in rows:
             state = decode(raw)
             handler = handlers.get(type_)
-            if handler is not None:
+            if handler is not None and type_ not in selected:
                 for table, values in handler(seq, subject, state):
                     grouped[table].append(values)
             if type_ in citing:
@@ -192,15 +269,16 @@ class ReadModels:
             if maybe_backdated(effective_on, recorded_at):
                 for table, values in flags(seq, effective_on, recorded_at):
                     grouped[table].append(values)
-        last_seq, last_notification_id = rows[-1][:2]
-        return Page(grouped, last_seq, last_notification_id)
+        return Page(grouped, last_seq, last_notification_id, self._selected)
 
     def _store(self, page: Page) -> bool:
         """Commit a page with its tracking record; False if another process was first.
         Pages are read one after another from `applied`, so a page starts there."""
         tracking = Tracking(self.ledger.name, page.last_notification_id)
         try:
-            stored = self.view.apply(page.rows, tracking, page.last_seq, after=self.applied)
+            stored = self.view.apply(
+                page.rows, tracking, page.last_seq, after=self.applied, selected=page.selected
+            )
         except IntegrityError:
             stored = False
         if not stored:

@@ -21,6 +21,28 @@ Handler = Callable[[int, str, dict[str, Any]], list[Fact]]
 fields), the fact rows it adds."""
 
 
+Selected = tuple[str, tuple[str, ...]]
+"""SQLite, where the read models share the events' database: an event type's one fact row
+as (table, an SQL expression for each column in the table's order), over its log entry
+`l` (its `subject`, `seq`, and `eff`: the log's copy of its `effective_on`) and its stored
+state's JSON text `s` — the same row its
+handler makes, made inside the database without the event passing through Python."""
+
+
+def field(name: str) -> str:
+    """A `Selected` column: a field of the stored state (NULL where absent)."""
+    return f"json_extract(s, '$.{name}')"
+
+
+def json_fields(names: tuple[str, ...], day: str | None = None) -> str:
+    """A `Selected` column: a JSON object of state fields, in this order, null where
+    absent (a list or object field kept as JSON), then the event's day as `day`, if named."""
+    pairs = [f"'{name}', {field(name)}" for name in names]
+    if day is not None:
+        pairs.append(f"'{day}', l.eff")
+    return "json_object(" + ", ".join(pairs) + ")"
+
+
 @dataclass(frozen=True)
 class Table:
     name: str

@@ -84,10 +84,20 @@ class ReadModelView(TrackingRecorder):
 
     _placeholder = "?"
 
-    def apply(self, rows: dict[str, list[Row]], tracking: Tracking, seq: int, *, after: int) -> bool:
+    def apply(
+        self,
+        rows: dict[str, list[Row]],
+        tracking: Tracking,
+        seq: int,
+        *,
+        after: int,
+        selected: Sequence[str] = (),
+    ) -> bool:
         """Store a batch of fact rows, read from the log after position `after` up to
         `seq`, with its tracking record, atomically; False, storing nothing, if the read
-        models are no longer at `after` (another process applied events first)."""
+        models are no longer at `after` (another process applied events first).
+        `selected` are statements that add more of the batch's rows from the log in the
+        database itself, given (after, seq)."""
         with self.transaction() as curs:
             # First, so that a racing batch waits on this row until this one commits
             # and then finds the position moved.
@@ -104,6 +114,8 @@ class ReadModelView(TrackingRecorder):
             for table, table_rows in rows.items():
                 if table_rows:
                     self.write_rows(curs, table, table_rows)
+            for statement in selected:
+                curs.execute(statement, (after, seq))
         return True
 
     def state(self) -> tuple[int, int, bool]:
