@@ -67,6 +67,26 @@ class PendingEntry:
     def envelope(self) -> dict[str, Any]:
         return self.sealed().as_dict()
 
+    def log_row(self, notification_id: int) -> tuple[Any, ...]:
+        """The stored entry as a row of the log table, in `LOG_COLUMNS` order."""
+        return (
+            self.seq,
+            notification_id,
+            self.event_id,
+            self.subject,
+            self.type,
+            self.effective_on,
+            self.recorded_at,
+            self.actor,
+            self.prev_hash,
+            self.hash,
+        )
+
+
+LOG_COLUMNS = (
+    "seq, notification_id, event_id, subject, type, effective_on, recorded_at, actor, prev_hash, hash"
+)
+
 
 @dataclass(frozen=True)
 class Tail:
@@ -282,23 +302,9 @@ class LedgerLogRecorder:
     ) -> None:
         # One entry (an HTTP write) is one plain statement: psycopg's executemany runs a
         # pipeline, which costs more than it saves for a single row.
-        statement = self._sql(
-            "INSERT INTO {log} (seq, notification_id, event_id, subject, type, effective_on,"
-            " recorded_at, actor, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        )
+        statement = self._sql(f"INSERT INTO {{log}} ({LOG_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         rows = [
-            (
-                entry.seq,
-                notification_id,
-                entry.event_id,
-                entry.subject,
-                entry.type,
-                entry.effective_on,
-                entry.recorded_at,
-                entry.actor,
-                entry.prev_hash,
-                entry.hash,
-            )
+            entry.log_row(notification_id)
             for entry, notification_id in zip(entries, notification_ids, strict=True)
         ]
         if len(rows) == 1:

@@ -30,7 +30,14 @@ from psycopg_pool import PoolTimeout
 
 from governance.settings import settings
 from governance.store.faults import Unreachable, connection_lost
-from governance.store.log import IdempotencyRecord, LedgerLogRecorder, PendingEntry, Tail, chain_entries
+from governance.store.log import (
+    LOG_COLUMNS,
+    IdempotencyRecord,
+    LedgerLogRecorder,
+    PendingEntry,
+    Tail,
+    chain_entries,
+)
 
 LEDGER_TABLES = (
     (
@@ -301,25 +308,7 @@ class PostgresLedgerRecorder(LedgerLogRecorder, PostgresApplicationRecorder):
                         notification_id,
                     )
                 )
-        with curs.copy(
-            self._sql(
-                "COPY {log} (seq, notification_id, event_id, subject, type, effective_on, recorded_at, actor,"
-                " prev_hash, hash) FROM STDIN"
-            )
-        ) as copy:
+        with curs.copy(self._sql(f"COPY {{log}} ({LOG_COLUMNS}) FROM STDIN")) as copy:
             for entry, notification_id in zip(entries, notification_ids, strict=True):
-                copy.write_row(
-                    (
-                        entry.seq,
-                        notification_id,
-                        entry.event_id,
-                        entry.subject,
-                        entry.type,
-                        entry.effective_on,
-                        entry.recorded_at,
-                        entry.actor,
-                        entry.prev_hash,
-                        entry.hash,
-                    )
-                )
+                copy.write_row(entry.log_row(notification_id))
         return notification_ids
