@@ -63,7 +63,8 @@ from governance.application import Ledger
 from governance.exchange import export_chunks, export_to, import_stream
 from governance.integrity import verify
 from governance.store.log import PAGE_SIZE
-from readmodels import DEFAULT_POSTGRES_URL, History, TrustedLoader
+from readmodels import DEFAULT_POSTGRES_URL
+from support.history import History, TrustedLoader
 
 RAW_COLUMNS = (
     "l.seq, l.event_id, l.subject, l.type, e.originator_version, l.effective_on, l.recorded_at,"
