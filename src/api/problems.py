@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Path, Query
+from fastapi import Header, Path, Query
 from pydantic import BaseModel, ConfigDict
 
 from governance.keys import KEY_PATTERN
@@ -58,6 +58,15 @@ TertialInPath = Annotated[
 def key_query(description: str) -> Any:
     """A bare key in the query (checked by the route: a 422 naming the parameter)."""
     return Query(description=description, json_schema_extra={"pattern": KEY_REGEX})
+
+
+def idempotency_key_header() -> Any:
+    """The `Idempotency-Key` header a write takes (checked by the write: a 422 naming it)."""
+    return Header(
+        alias="Idempotency-Key",
+        description="Retry safely: a repeated key answers the first response again",
+        json_schema_extra={"pattern": IDEMPOTENCY_KEY_REGEX},
+    )
 
 
 def day_query(description: str) -> Any:

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from api.auth import authorize_write
 from api.parameters import InvalidHeader
+from api.problems import IDEMPOTENCY_KEY_REGEX
 from api.responses import OrjsonResponse
 from governance.application import Command, Ledger, Recorded
 from governance.chain import canonical_json
@@ -22,8 +23,8 @@ from governance.store.log import IdempotencyRecord
 from governance.users import User
 
 _STRONG_TAG = re.compile(r'"(\d{1,18})"\Z')
-_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}\Z")
-IDEMPOTENCY_KEY_PATTERN = _IDEMPOTENCY_KEY
+IDEMPOTENCY_KEY_PATTERN = re.compile(IDEMPOTENCY_KEY_REGEX.removeprefix("^").removesuffix("$"))
+"""The key as the schema declares it, matched whole (`fullmatch`)."""
 
 PATHS = {
     "project": "/projects/{}",
@@ -66,7 +67,7 @@ def idempotency_record(request: Request, user: User, body: BaseModel) -> Idempot
     key = request.headers.get("idempotency-key")
     if key is None:
         return None
-    if not _IDEMPOTENCY_KEY.match(key):
+    if not IDEMPOTENCY_KEY_PATTERN.fullmatch(key):
         raise InvalidHeader("Idempotency-Key", "must be 1 to 255 printable ASCII characters")
     request_text = f"{request.method} {request.url.path}\n".encode() + canonical_json(
         body.model_dump(mode="json")

@@ -143,3 +143,23 @@ def test_a_retry_with_if_match_and_the_same_idempotency_key_answers_the_first_re
     assert again.headers["idempotent-replayed"] == "true"
     assert stale.status_code == 412
     assert ledger.position() == 2
+
+
+def test_a_malformed_idempotency_key_is_a_422_naming_it_and_appends_nothing(ledger: Ledger, as_: Any) -> None:
+    with TestClient(create_app(ledger)) as client:
+        for key in ("has space", "k" * 256, "tab\tkey"):
+            response = client.post(
+                "/projects",
+                json=EXAMPLES["ProjectRegistered"],
+                headers={**as_["secretariat"], "Idempotency-Key": key},
+            )
+            assert response.status_code == 422, key
+            assert response.json()["errors"][0]["field"] == "Idempotency-Key"
+        accepted = client.post(
+            "/projects",
+            json=EXAMPLES["ProjectRegistered"],
+            headers={**as_["secretariat"], "Idempotency-Key": "k" * 255},
+        )
+
+    assert accepted.status_code == 201
+    assert ledger.position() == 1

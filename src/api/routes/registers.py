@@ -11,7 +11,7 @@ from datetime import date
 from functools import partial
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -20,7 +20,7 @@ from starlette.convertors import StringConvertor, register_url_convertor
 from api.auth import CurrentUser, Forbidden, LedgerDep
 from api.limits import media_type
 from api.parameters import InvalidHeader, InvalidQuery
-from api.problems import IDEMPOTENCY_KEY_REGEX, PROBLEMS, READ_PROBLEMS, day_query
+from api.problems import PROBLEMS, READ_PROBLEMS, day_query, idempotency_key_header
 from api.reading import At, ModelsDep, single_valued
 from api.responses import OrjsonResponse, ProblemResponse, field_error, problem
 from api.writes import IDEMPOTENCY_KEY_PATTERN
@@ -230,14 +230,7 @@ async def import_register(
     expected_position: Annotated[
         int | None, Query(ge=0, description="Store only if the log is still at this position (a dry run's)")
     ] = None,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            description="Retry safely: a repeated key answers the first response again",
-            json_schema_extra={"pattern": IDEMPOTENCY_KEY_REGEX},
-        ),
-    ] = None,
+    idempotency_key: Annotated[str | None, idempotency_key_header()] = None,
 ) -> Response:
     """Import a register (secretariat and admin): `risks` takes a workbook (Risikoer and
     Tiltak) or the Risikoer sheet as CSV, `mitigations` and `milestones` their sheet.
@@ -246,7 +239,7 @@ async def import_register(
     was stored (never with `dry_run`)."""
     file_format: FileFormat = "xlsx" if media_type(request.scope) == XLSX_MEDIA_TYPE else "csv"
     day = _effective_on(effective_on, ledger.today())
-    if idempotency_key is not None and not IDEMPOTENCY_KEY_PATTERN.match(idempotency_key):
+    if idempotency_key is not None and not IDEMPOTENCY_KEY_PATTERN.fullmatch(idempotency_key):
         raise InvalidHeader("Idempotency-Key", "must be 1 to 255 printable ASCII characters")
     digest = hashlib.sha256(f"POST /registers/{register}?effective_on={day}\n{file_format}\n".encode())
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as body:

@@ -12,7 +12,6 @@ from api.auth import CurrentUser, LedgerDep
 from api.bodies import Envelope, body_model
 from api.problems import (
     ETAG,
-    IDEMPOTENCY_KEY_REGEX,
     IDEMPOTENT_REPLAYED,
     LOCATION,
     WRITE_PROBLEMS,
@@ -21,6 +20,7 @@ from api.problems import (
     KeyInPath,
     MitigationInPath,
     ProjectInPath,
+    idempotency_key_header,
     with_headers,
 )
 from api.reading import single_valued
@@ -37,14 +37,7 @@ def write_headers(
             description='Write only if the subject is at this version: its ETag ("7"), or `*`',
         ),
     ] = None,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            description="Retry safely: a repeated key answers the first response again",
-            json_schema_extra={"pattern": IDEMPOTENCY_KEY_REGEX},
-        ),
-    ] = None,
+    idempotency_key: Annotated[str | None, idempotency_key_header()] = None,
 ) -> None:
     """Declares the headers every write understands (read by `record_write`)."""
 
