@@ -88,42 +88,8 @@ class Envelope(NamedTuple):
         prev_hash: str,
     ) -> Envelope:
         """The envelope of these fields, its `hash` computed over them."""
-        digest = cls.digest_of(
-            seq, id, subject, type, version, effective_on, recorded_at, actor, data, prev_hash
-        )
-        return cls(seq, id, subject, type, version, effective_on, recorded_at, actor, data, prev_hash, digest)
-
-    @staticmethod
-    def digest_of(
-        seq: int,
-        id: str,
-        subject: str,
-        type: str,
-        version: int,
-        effective_on: str,
-        recorded_at: str,
-        actor: str | None,
-        data: dict[str, Any],
-        prev_hash: str,
-    ) -> str:
-        """The hash of an envelope with these fields (what `digest()` answers), without
-        building the envelope: for walks over the whole log."""
-        fields = {
-            "seq": seq,
-            "id": id,
-            "subject": subject,
-            "type": type,
-            "version": version,
-            "effective_on": effective_on,
-            "recorded_at": recorded_at,
-            "actor": actor,
-            "data": data,
-            "prev_hash": prev_hash,
-        }
-        try:
-            return _sha256(_dumps(fields, option=_SORTED)).hexdigest()
-        except TypeError:
-            return _sha256(canonical_json(fields)).hexdigest()
+        unsealed = cls(seq, id, subject, type, version, effective_on, recorded_at, actor, data, prev_hash, "")
+        return unsealed._replace(hash=unsealed.digest())
 
     def hashed_fields(self) -> dict[str, Any]:
         """Every field but `hash`: what the hash is taken over."""
@@ -146,10 +112,7 @@ class Envelope(NamedTuple):
 
     def digest(self) -> str:
         """The hash these fields call for (lower-case hex SHA-256 of `canonical()`)."""
-        try:
-            return _sha256(_dumps(self.hashed_fields(), option=_SORTED)).hexdigest()
-        except TypeError:
-            return _sha256(self.canonical()).hexdigest()
+        return event_hash(self.hashed_fields())
 
     def intact(self) -> bool:
         """Whether `hash` is the hash of the other fields."""
@@ -164,31 +127,3 @@ class Envelope(NamedTuple):
     def line(self) -> bytes:
         """The §7 line: compact JSON, fields in §7 order, ending in a newline."""
         return _dumps(self.as_dict(), option=orjson.OPT_APPEND_NEWLINE)
-
-
-def envelope(
-    *,
-    seq: int,
-    id: str,
-    subject: str,
-    type: str,
-    version: int,
-    effective_on: str,
-    recorded_at: str,
-    actor: str | None,
-    data: dict[str, Any],
-    prev_hash: str,
-) -> dict[str, Any]:
-    """An event as §7 writes it, its `hash` computed over the other fields."""
-    return Envelope.sealed(
-        seq=seq,
-        id=id,
-        subject=subject,
-        type=type,
-        version=version,
-        effective_on=effective_on,
-        recorded_at=recorded_at,
-        actor=actor,
-        data=data,
-        prev_hash=prev_hash,
-    ).as_dict()
