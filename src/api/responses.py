@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from starlette.responses import JSONResponse
+
+from governance.projections.schema import to_json
 
 
 class OrjsonResponse(JSONResponse):
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
+        return to_json(content)
 
 
 class ProblemResponse(OrjsonResponse):

@@ -6,8 +6,9 @@ PostgreSQL), ``{text}`` a text column that sorts bytewise (dates, keys).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -136,3 +137,47 @@ def json_text(value: Any) -> str:
 def json_items(texts: list[str]) -> list[Any]:
     """The values of JSON text columns, parsed in one go (a page may hold thousands)."""
     return orjson.loads("[" + ",".join(texts) + "]")  # type: ignore[no-any-return]
+
+
+class JsonArray(Sequence[Any]):
+    """A JSON array as the store wrote it, which an answer sends on as it is: `to_json`
+    embeds the text without parsing it (a `/status` can list tens of thousands of
+    amendments, and parsing them into objects only to write them out again costs more
+    than reading them). A page that looks inside parses it once."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @cached_property
+    def items(self) -> list[Any]:
+        return orjson.loads(self.text)  # type: ignore[no-any-return]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.items[index]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, JsonArray):
+            return self.items == other.items
+        return isinstance(other, list) and self.items == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"JsonArray({self.text!r})"
+
+
+def _embedded(value: Any) -> Any:
+    if isinstance(value, JsonArray):
+        return orjson.Fragment(value.text)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def to_json(value: Any, *, option: int | None = None) -> bytes:
+    """An answer as JSON: orjson, with each `JsonArray`'s text written as it is."""
+    return orjson.dumps(value, default=_embedded, option=option)

@@ -9,15 +9,16 @@ from datetime import date
 from typing import Any
 
 from governance.projections.board_cases import RECENT_DECISIONS
-from governance.projections.contracts import CONTRACTS_AT, amendments_at
+from governance.projections.contracts import AMENDMENT_LISTS_AT, CONTRACTS_AT, amendment_list
 from governance.projections.milestones import milestone_item, milestones_at
 from governance.projections.projects import project_items, projects_at
 from governance.projections.risks import risk_entries, risks_at
 from governance.projections.runner import ReadModels
-from governance.projections.schema import json_rows
+from governance.projections.schema import JsonArray, json_rows
 from governance.projections.tertial import BEFORE_ANY_DAY
 
 RECENT = 20
+NO_AMENDMENTS = JsonArray("[]")
 
 
 def status_at(
@@ -79,9 +80,10 @@ def status_at(
 
 
 def _contracts(models: ReadModels, params: dict[str, Any]) -> list[dict[str, Any]]:
-    amendments: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for subject, item in json_rows(models.fetch_tuples(amendments_at(models.view.dialect), **params)):
-        amendments[subject].append(item)
+    amendments = {
+        subject: amendment_list(numbers, text)
+        for subject, numbers, text in models.fetch_tuples(AMENDMENT_LISTS_AT[models.view.dialect], **params)
+    }
     return [
         {
             "key": row["key"],
@@ -93,7 +95,7 @@ def _contracts(models: ReadModels, params: dict[str, Any]) -> list[dict[str, Any
             "project": row["project"],
             "dispute_open": bool(row["dispute_open"]),
             "terminated": bool(row["terminated"]),
-            "amendments": amendments.get(row["subject"], []),
+            "amendments": amendments.get(row["subject"], NO_AMENDMENTS),
         }
         for row in models.fetch(CONTRACTS_AT, **params)
     ]

@@ -29,7 +29,7 @@ MODULES = (projects, milestones, risks, contracts, board_cases, backdated)
 TABLES: tuple[Table, ...] = tuple(table for module in MODULES for table in module.TABLES)
 COLUMNS = {table.name: table.columns for table in TABLES}
 
-VERSION = 6
+VERSION = 7
 """The fact tables' layout; a store built with another layout is rebuilt on start."""
 
 STATE_TABLE = (
