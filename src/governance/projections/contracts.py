@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from itertools import pairwise
 from typing import Any
 
 import orjson
@@ -150,26 +149,28 @@ CONTRACTS_AT = (
 AMENDMENT_LISTS_AT = {
     # SQLite before 3.44 takes no ORDER BY within an aggregate: its lists come in the
     # order the rows arrive in (the covering index's, when the planner scans it), and
-    # their numbers with them, for the reader to check.
+    # their numbers with them, for the reader to check. PostgreSQL orders them itself.
     "sqlite": (
         "SELECT a.subject, group_concat(a.amendment_no), '[' || group_concat(a.status_item, ',') || ']'"
         " FROM {t}rm_amendments a WHERE a.eff <= :as_of AND a.seq <= :position GROUP BY a.subject"
     ),
     "postgres": (
-        "SELECT a.subject, string_agg(a.amendment_no::text, ',' ORDER BY a.amendment_no),"
-        " '[' || string_agg(a.status_item, ',' ORDER BY a.amendment_no) || ']'"
+        "SELECT a.subject, NULL, '[' || string_agg(a.status_item, ',' ORDER BY a.amendment_no) || ']'"
         " FROM {t}rm_amendments a WHERE a.eff <= :as_of AND a.seq <= :position GROUP BY a.subject"
     ),
 }
 """Each contract's amendments in force at (`as_of`, P): (contract subject, their numbers
-in the list's order, comma-separated, and the JSON array `/status` lists, as text)."""
+in the list's order, comma-separated, where the store does not order them itself, and the
+JSON array `/status` lists, as text)."""
 
 
-def amendment_list(numbers: str, text: str) -> JsonArray:
+def amendment_list(numbers: str | None, text: str) -> JsonArray:
     """A contract's amendments as `/status` lists them, in number order: the list as the
     store wrote it, sorted here only if it did not come in that order."""
-    order = [int(number) for number in numbers.split(",")]
-    if all(earlier < later for earlier, later in pairwise(order)):
+    if numbers is None:
+        return JsonArray(text)
+    order = list(map(int, numbers.split(",")))
+    if order == sorted(order):
         return JsonArray(text)
     items = sorted(orjson.loads(text), key=lambda item: item["amendment_no"])
     return JsonArray(json_text(items))
