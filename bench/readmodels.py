@@ -59,6 +59,7 @@ import find_compare
 from governance.application import Command, Ledger
 from governance.keys import SubjectKey
 from governance.projections.runner import ReadModels
+from governance.projections.schema import to_json
 from governance.projections.status import status_at
 from governance.projections.tertial import tertial_snapshot
 from governance.timemodel import Tertial
@@ -145,14 +146,14 @@ def in_child(target: Callable[[str, Any], None], url: str) -> Any:
 
 
 def answer_latencies(probe: Callable[[], Any], count: int) -> tuple[list[float], list[float], list[float]]:
-    """Milliseconds for building and encoding each answer as the API sends it, the
+    """Milliseconds for building and encoding each answer as the API sends it (`to_json`), the
     encoding's share, and the answers' sizes in bytes."""
     times, encoding, sizes = [], [], []
     for _ in range(count):
         started = time.perf_counter()
         answer = probe()
         built = time.perf_counter()
-        body = orjson.dumps(answer)
+        body = to_json(answer)
         finished = time.perf_counter()
         times.append((finished - started) * 1000)
         encoding.append((finished - built) * 1000)
