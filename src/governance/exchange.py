@@ -58,6 +58,7 @@ WRITE_CHUNK = 2_000
 """How many checked lines are written to the store at a time, inside the one transaction."""
 
 REQUIRED = ("subject", "type", "effective_on", "data")
+_REQUIRED = frozenset(REQUIRED)
 _RESERVED_DATA = frozenset(LIBRARY_FIELDS | {"effective_on"})
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 _HASH = re.compile(r"[0-9a-f]{64}\Z")
@@ -305,8 +306,7 @@ class _Importer:
             aggregate = batch.aggregates[subject_id]
             if aggregate is not None:
                 aggregate.collect_events()
-        to_stored = self.ledger.mapper.to_stored_event
-        stored = [to_stored(event) for event in batch.events]
+        stored = batch.stored_events()
         try:
             self.ledger.log._append(curs, stored, log_entries=batch.entries, now=self.now)
         except LedgerError as error:
@@ -316,8 +316,7 @@ class _Importer:
         self.count += len(batch.entries)
         self.last = last
         self.tail = Tail(last.seq, last.hash, last.recorded_at or "")
-        batch.events.clear()
-        batch.entries.clear()
+        batch.clear()
         batch.let_go_of_least_used(HELD_EVENTS)
 
 
@@ -442,12 +441,14 @@ def parse_line(value: dict[str, Any], line: int, subjects: dict[str, SubjectKey]
     def refuse(loc: tuple[str | int, ...], msg: str, type_: str = "value_error") -> ImportRefused:
         return ImportRefused(line, msg, loc=loc, type_=type_)
 
-    for name in value:
-        if name not in _TOP_LEVEL:
-            raise refuse((name,), "is not a field of the exchange format", "extra_forbidden")
-    for name in REQUIRED:
-        if name not in value:
-            raise refuse((name,), "is missing", "missing")
+    if not _TOP_LEVEL.issuperset(value):
+        for name in value:
+            if name not in _TOP_LEVEL:
+                raise refuse((name,), "is not a field of the exchange format", "extra_forbidden")
+    if not _REQUIRED.issubset(value):
+        for name in REQUIRED:
+            if name not in value:
+                raise refuse((name,), "is missing", "missing")
 
     text = value["subject"]
     subject = subjects.get(text) if isinstance(text, str) else None
@@ -468,13 +469,14 @@ def parse_line(value: dict[str, Any], line: int, subjects: dict[str, SubjectKey]
     data = value["data"]
     if not isinstance(data, dict):
         raise refuse(("data",), "must be an object of the event's fields", "object_type")
-    for name, field_value in data.items():
-        if name in _RESERVED_DATA:
-            raise refuse(("data", name), "is not a field of the event", "extra_forbidden")
-        if field_value is None:
-            raise refuse(
-                ("data", name), "is null: an optional field without a value is left out", "null_forbidden"
-            )
+    if not _RESERVED_DATA.isdisjoint(data) or None in data.values():
+        for name, field_value in data.items():
+            if name in _RESERVED_DATA:
+                raise refuse(("data", name), "is not a field of the event", "extra_forbidden")
+            if field_value is None:
+                raise refuse(
+                    ("data", name), "is null: an optional field without a value is left out", "null_forbidden"
+                )
 
     recorded_at = None
     if "recorded_at" in value:

@@ -153,12 +153,10 @@ def chain_entries(
             prev_hash=prev_hash,
         )
         if entry.expected:
-            fields = sealed.as_dict()
             for name, stated in entry.expected.items():
-                if fields[name] != stated:
-                    raise LogOrderError(
-                        index, (name,), f"is {stated!r}, but the log makes it {fields[name]!r}"
-                    )
+                actual = getattr(sealed, name)
+                if actual != stated:
+                    raise LogOrderError(index, (name,), f"is {stated!r}, but the log makes it {actual!r}")
         entry.seq, entry.prev_hash, entry.hash = seq, prev_hash, sealed.hash
         prev_hash, last_recorded = entry.hash, entry.recorded_at
 
