@@ -18,7 +18,7 @@ from typing import Any, cast
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, OperationalError
+from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 from pydantic import ValidationError
 
 from governance import keys
@@ -50,6 +50,8 @@ from governance.store.log import (
     LogRow,
     PendingEntry,
     chain_entries,
+    recorded_day,
+    state_data,
 )
 from governance.store.postgres import PostgresLedgerRecorder
 from governance.store.serialisation import PydanticMapper
@@ -243,7 +245,7 @@ class Ledger(Application[UUID]):
                 if aggregate is not None:
                     aggregate.collect_events()
             if batch.entries:
-                stored = [self.mapper.to_stored_event(event) for event in batch.events]
+                stored = batch.stored_events()
                 try:
                     recorder._append(curs, stored, log_entries=batch.entries, idempotency=idempotency)
                 except LedgerError as error:
@@ -328,6 +330,8 @@ class Ledger(Application[UUID]):
 
 
 _CREATING = frozenset(name for name, cls in EVENT_TYPES.items() if issubclass(cls, Created))
+_RESERVED = LIBRARY_FIELDS | {"effective_on"}
+"""Names a command's fields must not use: the library's and `effective_on` (its own argument)."""
 
 
 class Batch:
@@ -340,6 +344,9 @@ class Batch:
         self.ledger = ledger
         self.aggregates: dict[UUID, Aggregate | None] = {}
         self.events: list[Aggregate.Event] = []
+        self.states: list[dict[str, Any]] = []
+        """Each event's state as it is stored (`PydanticMapper.event_state`), dumped once
+        for both its `data` and its stored event."""
         self.entries: list[PendingEntry] = []
 
     def load(self, subject: SubjectKey) -> Aggregate | None:
@@ -389,6 +396,7 @@ class Batch:
         actor = command.actor if command.actor is not None else current_actor.get()
         if actor is not None and "\x00" in actor:
             raise InvalidInput.single(("actor",), "must not contain the character U+0000")
+        state = self.ledger.mapper.event_state(event)
         entry = PendingEntry(
             event_id=command.event_id or str(uuid4()),
             subject=str(subject),
@@ -396,13 +404,25 @@ class Batch:
             version=event.originator_version,
             effective_on=event.effective_on.isoformat(),
             actor=actor,
-            data=event.data(),
+            data=state_data(state),
             recorded_at=command.recorded_at,
             expected=command.stated or None,
         )
         self.events.append(event)
+        self.states.append(state)
         self.entries.append(entry)
         return entry
+
+    def stored_events(self) -> list[StoredEvent]:
+        """The batch's events as the store writes them (from the states already dumped)."""
+        stored_event = self.ledger.mapper.stored_event
+        return [stored_event(event, state) for event, state in zip(self.events, self.states, strict=True)]
+
+    def clear(self) -> None:
+        """Forget the events and entries (once written); the aggregates stay."""
+        self.events.clear()
+        self.states.clear()
+        self.entries.clear()
 
     def save(self, *, idempotency: IdempotencyRecord | None = None, expected_tail: int | None = None) -> None:
         """Store the batch's events in their order, with their log entries, in one
@@ -431,19 +451,23 @@ class Batch:
             raise InvalidInput.single(
                 ("type",), f"{command.type} is not an event of a {command.subject.kind} subject"
             )
-        reserved = sorted(set(command.fields) & (LIBRARY_FIELDS | {"effective_on"}))
-        if reserved:
+        if not _RESERVED.isdisjoint(command.fields):
             raise InvalidInput(
-                [FieldError((name,), "is not a field of the event", "extra_forbidden") for name in reserved]
+                [
+                    FieldError((name,), "is not a field of the event", "extra_forbidden")
+                    for name in sorted(_RESERVED.intersection(command.fields))
+                ]
             )
         return event_class
 
     def _effective_on(self, command: Command) -> date:
-        recorded_on = (
-            self.ledger.today()
-            if command.recorded_at is None
-            else oslo_day(datetime.fromisoformat(command.recorded_at))
-        )
+        recorded_at = command.recorded_at
+        if recorded_at is None:
+            recorded_on = self.ledger.today()
+        elif len(recorded_at) == 27 and recorded_at[10] == "T" and recorded_at[-1] == "Z":
+            recorded_on = recorded_day(recorded_at)  # the canonical form: looked up by its hour
+        else:
+            recorded_on = oslo_day(datetime.fromisoformat(recorded_at))
         if command.effective_on is None:
             return recorded_on
         if type(command.effective_on) is date:

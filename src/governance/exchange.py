@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from copy import copy
 from dataclasses import dataclass
 from datetime import datetime
@@ -58,6 +59,7 @@ WRITE_CHUNK = 2_000
 """How many checked lines are written to the store at a time, inside the one transaction."""
 
 REQUIRED = ("subject", "type", "effective_on", "data")
+_REQUIRED = frozenset(REQUIRED)
 _RESERVED_DATA = frozenset(LIBRARY_FIELDS | {"effective_on"})
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 _HASH = re.compile(r"[0-9a-f]{64}\Z")
@@ -169,6 +171,8 @@ class _ImportBatch(Batch):
         self.let_go: set[UUID] = set()
         """Subjects stored (before or by this import) that are no longer held."""
         self.curs: Any = None
+        self.before_read_back: Callable[[], None] = lambda: None
+        """Called before the transaction is read: waits for a chunk still being written."""
 
     def prefetch(self, subjects: Iterable[str]) -> None:
         if self.empty:
@@ -230,6 +234,7 @@ class _ImportBatch(Batch):
         """A subject as the import's transaction holds it (its own writes included)."""
         log = self.ledger.log
         postgres = isinstance(log, PostgresLedgerRecorder)
+        self.before_read_back()
         self.curs.execute(
             log._sql(
                 "SELECT originator_version, topic, state FROM {events} WHERE originator_id = ?"
@@ -249,14 +254,25 @@ class _ImportBatch(Batch):
 
 class _Importer:
     """Commands checked and stored a chunk at a time inside one transaction that holds
-    the append lock (other writers wait in `Ledger.wait_while_exclusive`, reads go on)."""
+    the append lock (other writers wait in `Ledger.wait_while_exclusive`, reads go on).
+
+    On PostgreSQL a chunk is written by a thread of its own while the next chunk is
+    checked, so that the server's work (its indexes) overlaps ours; at most one chunk is
+    in flight, and the transaction is only read or ended once it has landed. A refusal
+    still names the first bad line: a chunk's own failure (its log fields, checked when
+    it is written) comes before any later line's. On SQLite each chunk is written before
+    the next is checked (its driver gives up the interpreter's lock for every row it
+    steps, so a writing thread would wait on the checking one at every row)."""
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
         self.batch = _ImportBatch(ledger, empty=False)
+        self.batch.before_read_back = self._landed
         self.count = 0
         """Commands stored so far (a refusal's index counts from the first line)."""
         self.last: PendingEntry | None = None
+        self.writer: ThreadPoolExecutor | None = None
+        self.in_flight: Future[None] | None = None
 
     def run(self, commands: Iterable[Command]) -> None:
         ledger, recorder = self.ledger, self.ledger.log
@@ -265,39 +281,53 @@ class _Importer:
                 # While the batch is checked, this transaction waits on other
                 # connections' reads: longer than the store lets a transaction sit idle.
                 curs.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
+                self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer")
             tail = recorder._select_tail(curs)
             self.batch.empty = tail.seq == 0
             self.batch.curs = curs
             self.tail, self.now = tail, recorder.now(curs)
-            batch = self.batch
-            iterator = iter(commands)
-            while True:
-                try:
-                    command = next(iterator)
-                except StopIteration:
-                    break
-                except Exception:
-                    self._check_log_fields()
-                    raise
-                try:
-                    batch.apply(command)
-                except LedgerError as error:
-                    self._check_log_fields()
-                    raise BatchError(self.count + len(batch.entries), error) from error
-                if len(batch.entries) >= WRITE_CHUNK:
-                    self._write(curs)
-            self._write(curs)
+            try:
+                self._check_and_write(commands, curs)
+            finally:
+                # The transaction ends (commits or rolls back) only once no chunk is in flight.
+                if self.writer is not None:
+                    self.writer.shutdown(wait=True)
         ledger._notify([])
+
+    def _check_and_write(self, commands: Iterable[Command], curs: Any) -> None:
+        batch = self.batch
+        iterator = iter(commands)
+        while True:
+            try:
+                command = next(iterator)
+            except StopIteration:
+                break
+            except Exception:
+                self._check_log_fields()
+                raise
+            try:
+                batch.apply(command)
+            except LedgerError as error:
+                self._check_log_fields()
+                raise BatchError(self.count + len(batch.entries), error) from error
+            if len(batch.entries) >= WRITE_CHUNK:
+                self._write(curs)
+        self._write(curs)
+        self._landed()
 
     def _check_log_fields(self) -> None:
         """The log fields of the commands not yet written are checked when written; a
-        refusal first looks for an earlier command whose log fields are bad."""
+        refusal first waits for the chunk in flight (whose own failure comes first),
+        then looks for an earlier command whose log fields are bad."""
+        self._landed()
         try:
             chain_entries([copy(entry) for entry in self.batch.entries], self.tail, self.now)
         except LogOrderError as error:
             raise BatchError(self.count + error.index, error) from error
 
     def _write(self, curs: Any) -> None:
+        """Hand the checked lines to the store: written here, or (PostgreSQL) by the
+        writer thread once the chunk before has landed."""
         batch = self.batch
         if not batch.entries:
             return
@@ -305,20 +335,31 @@ class _Importer:
             aggregate = batch.aggregates[subject_id]
             if aggregate is not None:
                 aggregate.collect_events()
-        to_stored = self.ledger.mapper.to_stored_event
-        stored = [to_stored(event) for event in batch.events]
+        stored, entries = batch.stored_events(), list(batch.entries)
+        self._landed()
+        if self.writer is None:
+            self._store(curs, stored, entries)
+        else:
+            self.in_flight = self.writer.submit(self._store, curs, stored, entries)
+        batch.clear()
+        batch.let_go_of_least_used(HELD_EVENTS)
+
+    def _store(self, curs: Any, stored: list[StoredEvent], entries: list[PendingEntry]) -> None:
         try:
-            self.ledger.log._append(curs, stored, log_entries=batch.entries, now=self.now)
+            self.ledger.log._append(curs, stored, log_entries=entries, now=self.now)
         except LedgerError as error:
-            index = getattr(error, "index", len(batch.entries) - 1)
+            index = getattr(error, "index", len(entries) - 1)
             raise BatchError(self.count + index, error) from error
-        last = batch.entries[-1]
-        self.count += len(batch.entries)
+        last = entries[-1]
+        self.count += len(entries)
         self.last = last
         self.tail = Tail(last.seq, last.hash, last.recorded_at or "")
-        batch.events.clear()
-        batch.entries.clear()
-        batch.let_go_of_least_used(HELD_EVENTS)
+
+    def _landed(self) -> None:
+        """Wait for the chunk in flight, if any; its failure is raised here."""
+        in_flight, self.in_flight = self.in_flight, None
+        if in_flight is not None:
+            in_flight.result()
 
 
 class _Lines(Iterable[Command]):
@@ -442,12 +483,14 @@ def parse_line(value: dict[str, Any], line: int, subjects: dict[str, SubjectKey]
     def refuse(loc: tuple[str | int, ...], msg: str, type_: str = "value_error") -> ImportRefused:
         return ImportRefused(line, msg, loc=loc, type_=type_)
 
-    for name in value:
-        if name not in _TOP_LEVEL:
-            raise refuse((name,), "is not a field of the exchange format", "extra_forbidden")
-    for name in REQUIRED:
-        if name not in value:
-            raise refuse((name,), "is missing", "missing")
+    if not _TOP_LEVEL.issuperset(value):
+        for name in value:
+            if name not in _TOP_LEVEL:
+                raise refuse((name,), "is not a field of the exchange format", "extra_forbidden")
+    if not _REQUIRED.issubset(value):
+        for name in REQUIRED:
+            if name not in value:
+                raise refuse((name,), "is missing", "missing")
 
     text = value["subject"]
     subject = subjects.get(text) if isinstance(text, str) else None
@@ -468,13 +511,14 @@ def parse_line(value: dict[str, Any], line: int, subjects: dict[str, SubjectKey]
     data = value["data"]
     if not isinstance(data, dict):
         raise refuse(("data",), "must be an object of the event's fields", "object_type")
-    for name, field_value in data.items():
-        if name in _RESERVED_DATA:
-            raise refuse(("data", name), "is not a field of the event", "extra_forbidden")
-        if field_value is None:
-            raise refuse(
-                ("data", name), "is null: an optional field without a value is left out", "null_forbidden"
-            )
+    if not _RESERVED_DATA.isdisjoint(data) or None in data.values():
+        for name, field_value in data.items():
+            if name in _RESERVED_DATA:
+                raise refuse(("data", name), "is not a field of the event", "extra_forbidden")
+            if field_value is None:
+                raise refuse(
+                    ("data", name), "is null: an optional field without a value is left out", "null_forbidden"
+                )
 
     recorded_at = None
     if "recorded_at" in value:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Literal, TypeGuard, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -75,8 +75,9 @@ class SubjectKey:
             )
         return cls(cast(Kind, match[1]), match[2])  # checked against KINDS by __post_init__
 
-    @property
+    @cached_property
     def id(self) -> UUID:
+        """Computed once per key object (a command asks for it several times)."""
         return subject_id(str(self))
 
     @property

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 
 from governance import keys
 from governance.base import Aggregate
@@ -40,7 +41,7 @@ _LISTS = {
 
 def references(event: Aggregate.Event) -> Iterator[Reference]:
     """Every reference the event's fields make, in field order."""
-    for name in type(event).model_fields:
+    for name in _referring_fields(type(event)):
         value = getattr(event, name)
         if value is None:
             continue
@@ -49,6 +50,16 @@ def references(event: Aggregate.Event) -> Iterator[Reference]:
         elif name in _LISTS:
             for index, item in enumerate(value):
                 yield Reference((name, index), _LISTS[name](item))
-        elif name == "amendment_ref":
+        else:
             contract, number = keys.parse_amendment_ref(value)
             yield Reference((name,), contract, number)
+
+
+@cache
+def _referring_fields(event_class: type[Aggregate.Event]) -> tuple[str, ...]:
+    """The fields of an event type that can name a subject, in field order."""
+    return tuple(
+        name
+        for name in event_class.model_fields
+        if name in _SINGLE or name in _LISTS or name == "amendment_ref"
+    )

@@ -345,6 +345,34 @@ def test_a_bad_line_after_chunks_were_written_refuses_the_whole_file(
     assert load(fresh, text) == Imported(60, 60, head)
 
 
+@pytest.mark.parametrize(
+    ("later", "type_"),
+    [
+        # A field refused in the chunk after the bad hash's.
+        (lambda lines: lines[45]["data"].update(probability=9), "extra_forbidden"),
+        # A line that is not JSON, in the chunk after the bad hash's.
+        (lambda lines: lines.__setitem__(45, b"{not json"), "json_invalid"),
+    ],
+)
+def test_a_bad_stated_hash_comes_before_a_bad_line_of_a_later_chunk(
+    small_chunks: None, fresh: Ledger, later: Any, type_: str
+) -> None:
+    """The chunk holding the bad hash may still be being written when a later chunk's
+    line is refused: the refusal still names the first bad line, the hash's."""
+    text, head = synthetic_file(60)
+    lines: list[Any] = lines_of(text)
+    lines[37]["hash"] = "f" * 64
+    later(lines)
+    refused = refusal(fresh, jsonl(*lines))
+
+    assert (refused.line, refused.loc, refused.type) == (38, ("hash",), "mismatch")
+    lines[37]["hash"] = lines_of(text)[37]["hash"]
+    refused = refusal(fresh, jsonl(*lines))
+    assert (refused.line, refused.type) == (46, type_)
+    assert fresh.position() == 0 and verify(fresh).ok
+    assert load(fresh, text) == Imported(60, 60, head)
+
+
 # What an import keeps and what it computes ----------------------------------------------
 
 ASSESSED = {

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
+from governance.store.log import recorded_day
 from governance.timemodel import (
     Tertial,
     TimeFormatError,
@@ -310,3 +311,15 @@ def test_a_known_at_beyond_the_calendar_in_utc_is_now_and_one_before_it_is_befor
     now = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
     assert parse_known_at("9999-12-31T23:59:59-01:00", now) == now
     assert parse_known_at("0001-01-01T00:00:00+01:00", now) == datetime.min.replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize("year", [1900, 1916, 1940, 1942, 1943, 1945, 1959, 1965, 1980, 2024, 2038, 2099])
+def test_the_oslo_day_of_a_recorded_at_is_that_of_the_instant_at_every_hour_of_the_year(year: int) -> None:
+    """`recorded_day` reads the day from the UTC day, hour and that day's offset (and
+    the hour on days the clocks change): the same day as converting the instant, for
+    every hour of years with the oddest clock changes, and the minute before each hour."""
+    moment, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
+    while moment < end:
+        for instant in (moment, moment + timedelta(minutes=59, seconds=59, microseconds=999999)):
+            assert recorded_day(format_instant(instant)) == oslo_day(instant), instant
+        moment += timedelta(hours=1)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -22,7 +22,7 @@ import orjson
 from governance.base import NOT_DATA
 from governance.chain import ZERO_HASH, Envelope
 from governance.errors import ConcurrentAppend, FieldError, InvalidInput
-from governance.timemodel import format_instant, oslo_day
+from governance.timemodel import OSLO, format_instant, oslo_day
 
 PAGE_SIZE = 5000
 
@@ -153,12 +153,10 @@ def chain_entries(
             prev_hash=prev_hash,
         )
         if entry.expected:
-            fields = sealed.as_dict()
             for name, stated in entry.expected.items():
-                if fields[name] != stated:
-                    raise LogOrderError(
-                        index, (name,), f"is {stated!r}, but the log makes it {fields[name]!r}"
-                    )
+                actual = getattr(sealed, name)
+                if actual != stated:
+                    raise LogOrderError(index, (name,), f"is {stated!r}, but the log makes it {actual!r}")
         entry.seq, entry.prev_hash, entry.hash = seq, prev_hash, sealed.hash
         prev_hash, last_recorded = entry.hash, entry.recorded_at
 
@@ -168,13 +166,43 @@ def _day_of_hour(hour: str) -> date:
     return oslo_day(datetime.fromisoformat(hour + ":00:00+00:00"))
 
 
+@lru_cache(maxsize=4096)
+def _oslo_offset_hours(utc_day: str) -> int | None:
+    """Oslo's offset from UTC in hours throughout a UTC day, or None when it changes
+    during the day: the offsets at its first and last hour, if equal, hold all day
+    (Oslo's clocks change at most twice a year; `test_timemodel` checks every hour)."""
+    first = datetime.fromisoformat(utc_day + "T00:00:00+00:00")
+    last = first + _23_HOURS
+    offset, last_offset = first.astimezone(OSLO).utcoffset(), last.astimezone(OSLO).utcoffset()
+    if offset != last_offset or offset is None or offset % _ONE_HOUR:
+        return None
+    return offset // _ONE_HOUR
+
+
 def recorded_day(recorded_at: str) -> date:
     """The day (Europe/Oslo) of a `recorded_at` in the canonical form of §4. Oslo's
-    offset from UTC has been whole hours since 1895, so the day is looked up by the
-    instant's UTC hour."""
+    offset from UTC has been whole hours since 1895, so the day follows from the UTC
+    day and hour and that day's offset (looked up once per UTC day), or on a day the
+    clocks change, from the instant's UTC hour."""
     if recorded_at >= "1900":
-        return _day_of_hour(recorded_at[:13])
+        offset = _oslo_offset_hours(recorded_at[:10])
+        if offset is None:
+            return _day_of_hour(recorded_at[:13])
+        day = _utc_date(recorded_at[:10])
+        if int(recorded_at[11:13]) + offset >= 24:
+            return day + _ONE_DAY
+        return day
     return oslo_day(datetime.fromisoformat(recorded_at))
+
+
+@lru_cache(maxsize=4096)
+def _utc_date(utc_day: str) -> date:
+    return date.fromisoformat(utc_day)
+
+
+_ONE_HOUR = timedelta(hours=1)
+_23_HOURS = timedelta(hours=23)
+_ONE_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
