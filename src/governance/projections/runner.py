@@ -112,6 +112,10 @@ class ReadModels:
             # The read models share the events' database: the most frequent events' rows
             # are made there (most of a rebuild's events never reach Python).
             self._selected = tuple(self._selected_statement(name, row) for name, row in SELECTED.items())
+        self._reads_ahead = self.view.reads_ahead or bool(self._selected)
+        """Whether catching up reads the next page while it writes the last: where
+        writing waits on a server, or on SQLite making the selected rows (neither holds
+        the interpreter's lock)."""
         ledger.on_append(self._wake.set)
 
     # Applying ---------------------------------------------------------------------
@@ -149,7 +153,7 @@ class ReadModels:
 
     def _catch_up(self, until: int | None, progress: Callable[[int], None] | None = None) -> int:
         self.applied = self.view.state()[0]
-        pages = self._pages_read_ahead() if self.view.reads_ahead else self._pages()
+        pages = self._pages_read_ahead() if self._reads_ahead else self._pages()
         try:
             for page in pages:
                 if not self._store(page):
@@ -172,7 +176,7 @@ class ReadModels:
 
     def _pages_read_ahead(self) -> Generator[Page, None, None]:
         """Pages, the next one read and turned into fact rows in another thread while
-        the last is written (worth it where writing waits on a server, not on the GIL)."""
+        the last is written."""
         with ThreadPoolExecutor(1, thread_name_prefix="read-models-reader") as reader:
             upcoming = reader.submit(self._prepare, self.applied)
             try:

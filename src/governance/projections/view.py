@@ -47,7 +47,8 @@ class ReadModelView(TrackingRecorder):
     text = "TEXT"
     dialect = "sqlite"
     reads_ahead = False
-    """Whether catching up reads the next page while it writes the last."""
+    """Whether catching up reads the next page while it writes the last (writing waits
+    on a server)."""
     factory: InfrastructureFactory[ReadModelView]
     """The infrastructure the view was made by (closed with it)."""
     _insert_tracking: Callable[[Any, Tracking], None]
