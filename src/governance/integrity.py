@@ -198,18 +198,21 @@ class _Walk:
                             "its stored event was stored after the events that follow it: it was inserted",
                         )
                     raise _Broken(seq, "its stored event was stored out of log order")
-                subject = subjects.get(text)
-                if subject is None:
+                try:
+                    subject = subjects[text]
+                except KeyError:
                     subject = self._subject(seq, text)
                 if originator_id not in subject.ids:
                     raise _Broken(seq, f"its stored event belongs to another subject than {text}")
-                stored = topics.get(topic)
-                if stored is None:
-                    stored_type = str(topic).rpartition(":")[2]
-                    stored = topics[topic] = (stored_type, KIND_OF_TYPE.get(stored_type))
-                if type_ != stored[0]:
-                    raise _Broken(seq, f"its type column says {type_} but its stored event is a {stored[0]}")
-                if stored[1] != subject.kind:
+                try:
+                    stored_type, stored_kind = topics[topic]
+                except KeyError:
+                    stored_type, stored_kind = topics[topic] = self._topic(topic)
+                if type_ != stored_type:
+                    raise _Broken(
+                        seq, f"its type column says {type_} but its stored event is a {stored_type}"
+                    )
+                if stored_kind != subject.kind:
                     raise _Broken(seq, f"{type_} is not an event of a {subject.kind} subject")
                 if version != subject.version + 1:
                     raise _Broken(
@@ -250,6 +253,12 @@ class _Walk:
         finally:
             self.seq, self.head, self.recorded_at = last, head, last_recorded
             self.notification_id, self.earlier_notification_id = notification, earlier
+
+    @staticmethod
+    def _topic(topic: Any) -> tuple[str, str | None]:
+        """The event type a stored event's topic names, and that type's kind."""
+        stored_type = str(topic).rpartition(":")[2]
+        return stored_type, KIND_OF_TYPE.get(stored_type)
 
     def _subject(self, seq: int, text: str) -> _Subject:
         """The subject a log row names: its kind and the ids its stored events carry."""
