@@ -181,13 +181,13 @@ class _PipelinedScan:
             return
         with datastore.get_connection() as conn, conn.pipeline():
             cursor = conn.cursor(row_factory=tuple_row)
-            cursor.execute(statement, remaining[0], prepare=True)
+            cursor.execute(statement, remaining[0], prepare=True, binary=True)
             while remaining:
                 rows = cursor.fetchall()
                 remaining.popleft()
                 if remaining:
                     cursor = conn.cursor(row_factory=tuple_row)
-                    cursor.execute(statement, remaining[0], prepare=True)
+                    cursor.execute(statement, remaining[0], prepare=True, binary=True)
                 try:
                     yield rows
                 except GeneratorExit:
@@ -238,7 +238,8 @@ class PostgresLedgerRecorder(LedgerLogRecorder, PostgresApplicationRecorder):
     ) -> Generator[list[tuple[Any, ...]], None, None]:
         """The pages in one pipeline on one connection: each page's query is sent before
         the page before it is handed on, so the server reads the next page while this
-        process works through the last. A connection lost on the way is replaced and the
+        process works through the last. Rows come in binary (the same values, read with
+        less work than text: a stored state as it is, not in hex). A connection lost on the way is replaced and the
         rest read one page at a time (each tried once more, as `fetch_tuples` is)."""
         statement = self._sql(template)
         remaining = deque(pages)
