@@ -11,7 +11,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import orjson
 import psycopg
 import pytest
-from eventsourcing.persistence import OperationalError
 from typer.testing import CliRunner
 
 from governance import cli, integrity
@@ -19,7 +18,6 @@ from governance.application import Ledger
 from governance.chain import ZERO_HASH, event_hash
 from governance.integrity import verify
 from governance.keys import SubjectKey
-from governance.store.postgres import _PipelinedScan
 from governance.timemodel import parse_instant
 from support import command
 
@@ -418,21 +416,29 @@ def test_a_walk_over_many_pages_answers_as_one_page_does(
     assert ledger.position() == 8
 
 
+@pytest.mark.parametrize("failing_query", [1, 2, 3])
 def test_a_connection_lost_during_the_walk_is_replaced_and_the_walk_goes_on(
-    store_url: str, ledger: Ledger, history: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+    store_url: str,
+    ledger: Ledger,
+    history: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    failing_query: int,
 ) -> None:
     if not store_url.startswith("postgresql"):
         pytest.skip("the pipelined walk is PostgreSQL's")
     monkeypatch.setattr(integrity, "PAGE_SIZE", 3)
-    run = _PipelinedScan.run
+    execute = psycopg.Cursor.execute
+    pipelined = 0
 
-    def lost_after_one_page(self: _PipelinedScan, *args: Any) -> Iterator[list[tuple[Any, ...]]]:
-        pages = run(_PipelinedScan(), *args)
-        yield next(pages)
-        pages.close()  # the connection goes back to the pool, as a broken one is replaced
-        raise OperationalError("server closed the connection unexpectedly") from psycopg.OperationalError()
+    def losing_the_connection(self: psycopg.Cursor[Any], *args: Any, **kwargs: Any) -> Any:
+        nonlocal pipelined
+        if kwargs.get("binary"):  # a query of the pipelined walk
+            pipelined += 1
+            if pipelined == failing_query:  # the first, or one sent before the page before it is handed on
+                raise psycopg.OperationalError("server closed the connection unexpectedly")
+        return execute(self, *args, **kwargs)
 
-    monkeypatch.setattr(_PipelinedScan, "run", lost_after_one_page)
+    monkeypatch.setattr(psycopg.Cursor, "execute", losing_the_connection)
 
     assert verify(ledger).as_dict() == {
         "ok": True,
@@ -441,3 +447,4 @@ def test_a_connection_lost_during_the_walk_is_replaced_and_the_walk_goes_on(
         "broken_at": None,
         "reason": None,
     }
+    assert pipelined == failing_query

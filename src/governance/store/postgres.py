@@ -169,7 +169,8 @@ def ddl_lock(datastore: PostgresDatastore) -> Iterator[None]:
 
 class _PipelinedScan:
     """One statement run for a queue of parameters in a pipeline, one query ahead of the
-    page handed on; `closing` once the reader stopped early."""
+    page handed on; a page leaves the queue as it is handed on. `closing` once the
+    reader stopped early."""
 
     def __init__(self) -> None:
         self.closing = False
@@ -184,10 +185,10 @@ class _PipelinedScan:
             cursor.execute(statement, remaining[0], prepare=True, binary=True)
             while remaining:
                 rows = cursor.fetchall()
-                remaining.popleft()
-                if remaining:
+                if len(remaining) > 1:
                     cursor = conn.cursor(row_factory=tuple_row)
-                    cursor.execute(statement, remaining[0], prepare=True, binary=True)
+                    cursor.execute(statement, remaining[1], prepare=True, binary=True)
+                remaining.popleft()  # only once nothing can fail before the page is handed on
                 try:
                     yield rows
                 except GeneratorExit:
@@ -239,8 +240,9 @@ class PostgresLedgerRecorder(LedgerLogRecorder, PostgresApplicationRecorder):
         """The pages in one pipeline on one connection: each page's query is sent before
         the page before it is handed on, so the server reads the next page while this
         process works through the last. Rows come in binary (the same values, read with
-        less work than text: a stored state as it is, not in hex). A connection lost on the way is replaced and the
-        rest read one page at a time (each tried once more, as `fetch_tuples` is)."""
+        less work than text: a stored state as it is, not in hex). A connection lost on
+        the way is replaced and the pages not yet handed on are read one at a time (each
+        tried once more, as `fetch_tuples` is)."""
         statement = self._sql(template)
         remaining = deque(pages)
         scan = _PipelinedScan()
