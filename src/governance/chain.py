@@ -56,6 +56,52 @@ def event_hash(fields: dict[str, Any]) -> str:
     return _sha256(canonical_json(fields)).hexdigest()
 
 
+def hashed_fields(
+    seq: int,
+    id: str,
+    subject: str,
+    type: str,
+    version: int,
+    effective_on: str,
+    recorded_at: str,
+    actor: str | None,
+    data: dict[str, Any],
+    prev_hash: str,
+) -> dict[str, Any]:
+    """Every field of an envelope but `hash`, in §7 order: what the hash is taken over."""
+    return {
+        "seq": seq,
+        "id": id,
+        "subject": subject,
+        "type": type,
+        "version": version,
+        "effective_on": effective_on,
+        "recorded_at": recorded_at,
+        "actor": actor,
+        "data": data,
+        "prev_hash": prev_hash,
+    }
+
+
+def envelope_digest(
+    seq: int,
+    id: str,
+    subject: str,
+    type: str,
+    version: int,
+    effective_on: str,
+    recorded_at: str,
+    actor: str | None,
+    data: dict[str, Any],
+    prev_hash: str,
+) -> str:
+    """The `hash` an envelope of these fields calls for: `event_hash` of `hashed_fields`,
+    taken without building an `Envelope` first (verify recomputes it for every event)."""
+    return event_hash(
+        hashed_fields(seq, id, subject, type, version, effective_on, recorded_at, actor, data, prev_hash)
+    )
+
+
 class Envelope(NamedTuple):
     """An event as §7 writes it: the log's fields, the event's `data`, and the chain's
     `prev_hash` and `hash` (over the canonical JSON of every other field)."""
@@ -105,18 +151,7 @@ class Envelope(NamedTuple):
 
     def hashed_fields(self) -> dict[str, Any]:
         """Every field but `hash`: what the hash is taken over."""
-        return {
-            "seq": self.seq,
-            "id": self.id,
-            "subject": self.subject,
-            "type": self.type,
-            "version": self.version,
-            "effective_on": self.effective_on,
-            "recorded_at": self.recorded_at,
-            "actor": self.actor,
-            "data": self.data,
-            "prev_hash": self.prev_hash,
-        }
+        return hashed_fields(*self[:10])
 
     def canonical(self) -> bytes:
         """The canonical JSON of every field but `hash`."""
@@ -124,7 +159,7 @@ class Envelope(NamedTuple):
 
     def digest(self) -> str:
         """The hash these fields call for (lower-case hex SHA-256 of `canonical()`)."""
-        return event_hash(self.hashed_fields())
+        return envelope_digest(*self[:10])
 
     def intact(self) -> bool:
         """Whether `hash` is the hash of the other fields."""

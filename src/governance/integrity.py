@@ -10,13 +10,14 @@ first: `verify(position=P, expected_hash=H)`.
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from governance.application import Ledger
-from governance.chain import ZERO_HASH, Envelope
+from governance.chain import ZERO_HASH, envelope_digest
 from governance.events import KIND_OF_TYPE
 from governance.keys import KeyFormatError, SubjectKey
 from governance.store.log import NOT_STATE_DATA, PAGE_SIZE
@@ -64,6 +65,7 @@ _UNLOGGED = (
     " WHERE l.seq IS NULL ORDER BY e.{event_key} LIMIT 1"
 )
 _NOT_DATA = tuple(NOT_STATE_DATA)
+_STORED = "SELECT COUNT(*) AS n FROM {events}"
 _SEQ_AFTER = "SELECT MIN(seq) AS seq FROM {log} WHERE notification_id > ?"
 
 
@@ -80,7 +82,10 @@ def verify(ledger: Ledger, *, position: int | None = None, expected_hash: str | 
         walk.run(until)
     except _Broken as error:
         broken = error
-    unlogged = _first_unlogged(ledger, length)
+    # A walk of the whole log found a stored event of its own for every one of its
+    # `length` entries; if the store holds no more events than that, none is unlogged.
+    whole = broken is None and walk.seq == length
+    unlogged = None if whole and _stored_events(ledger) == length else _first_unlogged(ledger, length)
     reach = length + 1 if position is None else until
     if unlogged is not None and unlogged <= reach and (broken is None or unlogged < broken.seq):
         broken = _Broken(unlogged, "a stored event without a log entry was slipped in here")
@@ -106,6 +111,18 @@ def verify(ledger: Ledger, *, position: int | None = None, expected_hash: str | 
     return Verification(True, until, walk.head)
 
 
+class _Subject:
+    """A subject the walk has seen: its kind, the ids its stored events may carry (the hex
+    text SQLite stores, the hyphenated text PostgreSQL writes) and its last version."""
+
+    __slots__ = ("ids", "kind", "version")
+
+    def __init__(self, kind: str, ids: tuple[str, str]) -> None:
+        self.kind = kind
+        self.ids = ids
+        self.version = 0
+
+
 class _Walk:
     """The chain walked in `seq` order, every column checked against the stored event,
     each event's hash recomputed in the same pass as its row is read."""
@@ -120,11 +137,9 @@ class _Walk:
         self.recorded_at = ""
         self.notification_id = 0
         self.earlier_notification_id = 0
-        self.versions: dict[str, int] = {}
-        self.subjects: dict[str, tuple[str, tuple[str, str]]] = {}
-        """Each subject seen: its kind, and the ids its stored events may carry (the
-        hex text SQLite stores, the hyphenated text PostgreSQL writes)."""
-        self.topics: dict[str, str] = {}
+        self.subjects: dict[str, _Subject] = {}
+        self.topics: dict[str, tuple[str, str | None]] = {}
+        """Each stored event topic seen: the event type it names, and that type's kind."""
         self.statement = (
             # The id as text: cheaper to read than a UUID built for every row.
             _ROWS.replace("e.originator_id,", "e.originator_id::text,")
@@ -133,103 +148,132 @@ class _Walk:
         )
 
     def run(self, until: int) -> None:
-        after = 0
-        while after < until:
-            # Each page is a range of seq bounded on both sides: a planner that does not
-            # know the rows come in seq order would otherwise join the whole rest of the
-            # log for every page before it sorts and limits.
-            upper = min(until, after + PAGE_SIZE)
-            self._check(self.ledger.log.fetch_tuples(self.statement, (after, upper, PAGE_SIZE)))
-            after = upper
+        # Each page is a range of seq bounded on both sides: a planner that does not know
+        # the rows come in seq order would otherwise join the whole rest of the log for
+        # every page before it sorts and limits.
+        bounds = [(after, min(until, after + PAGE_SIZE), PAGE_SIZE) for after in range(0, until, PAGE_SIZE)]
+        with closing(self.ledger.log.fetch_pages(self.statement, bounds)) as pages:
+            for rows in pages:
+                self._check(rows)
         if self.seq < until:
             raise _Broken(self.seq + 1, f"event {self.seq + 1} is missing from the log")
 
     def _check(self, rows: list[tuple[Any, ...]]) -> None:
-        """Check a page of rows, keeping the walk's position as it goes."""
-        decode, versions, subjects, topics = self.decode, self.versions, self.subjects, self.topics
-        for (
-            row_seq,
-            notification_id,
-            event_id,
-            text,
-            type_,
-            effective_column,
-            recorded_at,
-            actor,
-            prev_hash,
-            stored_hash,
-            originator_id,
-            version,
-            topic,
-            state,
-        ) in rows:
-            seq = self.seq + 1
-            if row_seq != seq:
-                raise _Broken(seq, f"event {seq} is missing from the log (the next is {row_seq})")
-            if state is None:
-                raise _Broken(seq, "its stored event is missing")
-            if notification_id <= self.notification_id:
-                if notification_id > self.earlier_notification_id:
-                    # Only the event before is out of place: stored after the ones that follow it.
-                    raise _Broken(
-                        seq - 1,
-                        "its stored event was stored after the events that follow it: it was inserted",
-                    )
-                raise _Broken(seq, "its stored event was stored out of log order")
-            known = subjects.get(text)
-            if known is None:
-                known = self._subject(seq, text)
-            kind, originator = known
-            if originator_id not in originator:
-                raise _Broken(seq, f"its stored event belongs to another subject than {text}")
-            stored_type = topics.get(topic)
-            if stored_type is None:
-                stored_type = topics[topic] = str(topic).rpartition(":")[2]
-            if type_ != stored_type:
-                raise _Broken(seq, f"its type column says {type_} but its stored event is a {stored_type}")
-            if KIND_OF_TYPE.get(type_) != kind:
-                raise _Broken(seq, f"{type_} is not an event of a {kind} subject")
-            expected_version = versions.get(text, 0) + 1
-            if version != expected_version:
-                raise _Broken(
-                    seq, f"it is version {version} of {text}, which is at version {expected_version - 1}"
-                )
-            if recorded_at < self.recorded_at:
-                raise _Broken(
-                    seq, f"its recorded_at goes backwards (event {seq - 1} is recorded at {self.recorded_at})"
-                )
-            if prev_hash != self.head:
-                raise _Broken(seq, f"its prev_hash does not link to the hash of event {seq - 1}")
-            try:
-                data = decode(bytes(state))
-                effective_on = data.get("effective_on")
-                for name in _NOT_DATA:  # what the state holds beside `data`, as `state_data`
-                    if name in data:
-                        del data[name]
-            except Exception as error:  # noqa: BLE001 - any undecodable state is a break
-                raise _Broken(seq, f"its stored state cannot be decoded ({type(error).__name__})") from None
-            if effective_on != effective_column:
-                raise _Broken(
-                    seq,
-                    f"its effective_on column says {effective_column} but its stored event says {effective_on}",
-                )
-            digest = Envelope(
-                seq, event_id, text, type_, version, effective_on, recorded_at, actor, data, prev_hash, ""
-            ).digest()
-            if digest != stored_hash:
-                raise _Broken(seq, "its hash does not match its content: the event was altered")
-            self.seq, self.head, self.recorded_at = seq, stored_hash, recorded_at
-            self.earlier_notification_id, self.notification_id = self.notification_id, notification_id
-            versions[text] = version
+        """Check a page of rows, keeping the walk's position as it goes.
 
-    def _subject(self, seq: int, text: str) -> tuple[str, tuple[str, str]]:
+        The walk's state is kept in local names while the page is checked (they are
+        cheaper to read and write than attributes, for every row) and stored back when the
+        page ends or breaks: `seq`, `head` and `recorded_at` are those of the last event
+        found intact."""
+        decode, subjects, topics, digest_of = self.decode, self.subjects, self.topics, envelope_digest
+        not_data = _NOT_DATA
+        last, head, last_recorded = self.seq, self.head, self.recorded_at
+        notification, earlier = self.notification_id, self.earlier_notification_id
+        try:
+            for (
+                seq,
+                notification_id,
+                event_id,
+                text,
+                type_,
+                effective_column,
+                recorded_at,
+                actor,
+                prev_hash,
+                stored_hash,
+                originator_id,
+                version,
+                topic,
+                state,
+            ) in rows:
+                if seq != last + 1:
+                    raise _Broken(last + 1, f"event {last + 1} is missing from the log (the next is {seq})")
+                if state is None:
+                    raise _Broken(seq, "its stored event is missing")
+                if notification_id <= notification:
+                    if notification_id > earlier:
+                        # Only the event before is out of place: stored after the ones that follow it.
+                        raise _Broken(
+                            seq - 1,
+                            "its stored event was stored after the events that follow it: it was inserted",
+                        )
+                    raise _Broken(seq, "its stored event was stored out of log order")
+                try:
+                    subject = subjects[text]
+                except KeyError:
+                    subject = self._subject(seq, text)
+                if originator_id not in subject.ids:
+                    raise _Broken(seq, f"its stored event belongs to another subject than {text}")
+                try:
+                    stored_type, stored_kind = topics[topic]
+                except KeyError:
+                    stored_type, stored_kind = topics[topic] = self._topic(topic)
+                if type_ != stored_type:
+                    raise _Broken(
+                        seq, f"its type column says {type_} but its stored event is a {stored_type}"
+                    )
+                if stored_kind != subject.kind:
+                    raise _Broken(seq, f"{type_} is not an event of a {subject.kind} subject")
+                if version != subject.version + 1:
+                    raise _Broken(
+                        seq, f"it is version {version} of {text}, which is at version {subject.version}"
+                    )
+                if recorded_at < last_recorded:
+                    raise _Broken(
+                        seq,
+                        f"its recorded_at goes backwards (event {seq - 1} is recorded at {last_recorded})",
+                    )
+                if prev_hash != head:
+                    raise _Broken(seq, f"its prev_hash does not link to the hash of event {seq - 1}")
+                try:
+                    data = decode(bytes(state))
+                    effective_on = data.get("effective_on")
+                    for name in not_data:  # what the state holds beside `data`, as `state_data`
+                        if name in data:
+                            del data[name]
+                except Exception as error:  # noqa: BLE001 - any undecodable state is a break
+                    raise _Broken(
+                        seq, f"its stored state cannot be decoded ({type(error).__name__})"
+                    ) from None
+                if effective_on != effective_column:
+                    raise _Broken(
+                        seq,
+                        f"its effective_on column says {effective_column} but its stored event says {effective_on}",
+                    )
+                if (
+                    digest_of(
+                        seq, event_id, text, type_, version, effective_on, recorded_at, actor, data, prev_hash
+                    )
+                    != stored_hash
+                ):
+                    raise _Broken(seq, "its hash does not match its content: the event was altered")
+                last, head, last_recorded = seq, stored_hash, recorded_at
+                earlier, notification = notification, notification_id
+                subject.version = version
+        finally:
+            self.seq, self.head, self.recorded_at = last, head, last_recorded
+            self.notification_id, self.earlier_notification_id = notification, earlier
+
+    @staticmethod
+    def _topic(topic: Any) -> tuple[str, str | None]:
+        """The event type a stored event's topic names, and that type's kind."""
+        stored_type = str(topic).rpartition(":")[2]
+        return stored_type, KIND_OF_TYPE.get(stored_type)
+
+    def _subject(self, seq: int, text: str) -> _Subject:
         """The subject a log row names: its kind and the ids its stored events carry."""
         try:
-            subject = SubjectKey.parse(text)
+            key = SubjectKey.parse(text)
         except KeyFormatError:
             raise _Broken(seq, f"its subject {text!r} is not a subject key") from None
-        known = self.subjects[text] = (subject.kind, (subject.id.hex, str(subject.id)))
-        return known
+        subject = self.subjects[text] = _Subject(key.kind, (key.id.hex, str(key.id)))
+        return subject
+
+
+def _stored_events(ledger: Ledger) -> int:
+    """How many stored events there are: one count, far cheaper than `_first_unlogged`'s
+    search of them all for one without a log entry."""
+    return int(ledger.log.fetch(_STORED)[0]["n"])
 
 
 def _first_unlogged(ledger: Ledger, length: int) -> int | None:

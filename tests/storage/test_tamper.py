@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from governance import cli
+from governance import cli, integrity
 from governance.application import Ledger
 from governance.chain import ZERO_HASH, event_hash
 from governance.integrity import verify
@@ -375,3 +375,76 @@ def test_the_verify_command_checks_a_filed_head(store_url: str, history: list[di
     )
 
     assert (filed.exit_code, other.exit_code) == (0, 1)
+
+
+@pytest.mark.parametrize("page_size", [1, 3, 7])
+def test_a_walk_over_many_pages_answers_as_one_page_does(
+    ledger: Ledger,
+    database: Database,
+    history: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    page_size: int,
+) -> None:
+    monkeypatch.setattr(integrity, "PAGE_SIZE", page_size)
+    assert verify(ledger).as_dict() == {
+        "ok": True,
+        "checked": 8,
+        "head_hash": history[-1]["hash"],
+        "broken_at": None,
+        "reason": None,
+    }
+    assert verify(ledger, position=5, expected_hash=history[4]["hash"]).ok
+
+    database.run("UPDATE {log} SET actor = 'mallory' WHERE seq = 6")
+    result = verify(ledger)
+    assert (result.ok, result.broken_at, result.checked, result.head_hash) == (
+        False,
+        6,
+        5,
+        history[4]["hash"],
+    )
+
+    database.run("UPDATE {log} SET actor = 'mallory' WHERE seq = 2")  # the walk stops in its first page
+    for _ in range(3):  # and leaves the store answering as before
+        result = verify(ledger)
+        assert (result.ok, result.broken_at, result.checked, result.head_hash) == (
+            False,
+            2,
+            1,
+            history[0]["hash"],
+        )
+    assert ledger.position() == 8
+
+
+@pytest.mark.parametrize("failing_query", [1, 2, 3])
+def test_a_connection_lost_during_the_walk_is_replaced_and_the_walk_goes_on(
+    store_url: str,
+    ledger: Ledger,
+    history: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    failing_query: int,
+) -> None:
+    if not store_url.startswith("postgresql"):
+        pytest.skip("the pipelined walk is PostgreSQL's")
+    monkeypatch.setattr(integrity, "PAGE_SIZE", 3)
+    execute = psycopg.Cursor.execute
+    pipelined = 0
+
+    def losing_the_connection(self: psycopg.Cursor[Any], *args: Any, **kwargs: Any) -> Any:
+        nonlocal pipelined
+        if kwargs.get("binary"):  # a query of the pipelined walk
+            pipelined += 1
+            if pipelined == failing_query:  # the first, or one sent before the page before it is handed on
+                raise psycopg.OperationalError("server closed the connection unexpectedly")
+        return execute(self, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", losing_the_connection)
+
+    assert verify(ledger).as_dict() == {
+        "ok": True,
+        "checked": 8,
+        "head_hash": history[-1]["hash"],
+        "broken_at": None,
+        "reason": None,
+    }
+    assert pipelined == failing_query

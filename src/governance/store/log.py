@@ -10,7 +10,7 @@ two by notification id.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -308,6 +308,15 @@ class LedgerLogRecorder:
         """Like `fetch`, rows as plain tuples in the statement's column order (for scans
         of the whole log, where building a mapping per row costs more than the row)."""
         return self._fetch_tuples(self._sql(template), params)
+
+    def fetch_pages(
+        self, template: str, pages: Sequence[Sequence[Any]]
+    ) -> Generator[list[tuple[Any, ...]], None, None]:
+        """`fetch_tuples` of one statement with each of `pages`' parameters in turn: a scan
+        of the log page by page. Close the iterator when stopping before its end."""
+        statement = self._sql(template)
+        for params in pages:
+            yield self._fetch_tuples(statement, params)
 
     def fetch(self, template: str, params: Sequence[Any] = ()) -> list[Any]:
         """Rows of a query written with the ``{log}``-style slots and ``?`` placeholders."""
