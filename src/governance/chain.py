@@ -68,7 +68,9 @@ def hashed_fields(
     data: dict[str, Any],
     prev_hash: str,
 ) -> dict[str, Any]:
-    """Every field of an envelope but `hash`, in §7 order: what the hash is taken over."""
+    """Every field of an envelope but `hash`, in §7 order: what the hash is taken over
+    (`event_hash` of it is the `hash`; verify takes it for every event without building an
+    `Envelope` first)."""
     return {
         "seq": seq,
         "id": id,
@@ -81,25 +83,6 @@ def hashed_fields(
         "data": data,
         "prev_hash": prev_hash,
     }
-
-
-def envelope_digest(
-    seq: int,
-    id: str,
-    subject: str,
-    type: str,
-    version: int,
-    effective_on: str,
-    recorded_at: str,
-    actor: str | None,
-    data: dict[str, Any],
-    prev_hash: str,
-) -> str:
-    """The `hash` an envelope of these fields calls for: `event_hash` of `hashed_fields`,
-    taken without building an `Envelope` first (verify recomputes it for every event)."""
-    return event_hash(
-        hashed_fields(seq, id, subject, type, version, effective_on, recorded_at, actor, data, prev_hash)
-    )
 
 
 class Envelope(NamedTuple):
@@ -159,7 +142,7 @@ class Envelope(NamedTuple):
 
     def digest(self) -> str:
         """The hash these fields call for (lower-case hex SHA-256 of `canonical()`)."""
-        return envelope_digest(*self[:10])
+        return event_hash(self.hashed_fields())
 
     def intact(self) -> bool:
         """Whether `hash` is the hash of the other fields."""

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from governance.application import Ledger
-from governance.chain import ZERO_HASH, envelope_digest
+from governance.chain import ZERO_HASH, event_hash, hashed_fields
 from governance.events import KIND_OF_TYPE
 from governance.keys import KeyFormatError, SubjectKey
 from governance.store.log import NOT_STATE_DATA, PAGE_SIZE
@@ -165,7 +165,7 @@ class _Walk:
         cheaper to read and write than attributes, for every row) and stored back when the
         page ends or breaks: `seq`, `head` and `recorded_at` are those of the last event
         found intact."""
-        decode, subjects, topics, digest_of = self.decode, self.subjects, self.topics, envelope_digest
+        decode, subjects, topics = self.decode, self.subjects, self.topics
         not_data = _NOT_DATA
         last, head, last_recorded = self.seq, self.head, self.recorded_at
         notification, earlier = self.notification_id, self.earlier_notification_id
@@ -240,12 +240,10 @@ class _Walk:
                         seq,
                         f"its effective_on column says {effective_column} but its stored event says {effective_on}",
                     )
-                if (
-                    digest_of(
-                        seq, event_id, text, type_, version, effective_on, recorded_at, actor, data, prev_hash
-                    )
-                    != stored_hash
-                ):
+                fields = hashed_fields(
+                    seq, event_id, text, type_, version, effective_on, recorded_at, actor, data, prev_hash
+                )
+                if event_hash(fields) != stored_hash:
                     raise _Broken(seq, "its hash does not match its content: the event was altered")
                 last, head, last_recorded = seq, stored_hash, recorded_at
                 earlier, notification = notification, notification_id

@@ -323,3 +323,18 @@ def test_the_oslo_day_of_a_recorded_at_is_that_of_the_instant_at_every_hour_of_t
         for instant in (moment, moment + timedelta(minutes=59, seconds=59, microseconds=999999)):
             assert recorded_day(format_instant(instant)) == oslo_day(instant), instant
         moment += timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    ("recorded_at", "day"),
+    [
+        ("0001-01-01T00:00:00.000000Z", date(1, 1, 1)),
+        ("1899-12-31T23:30:00.000000Z", date(1900, 1, 1)),
+        ("9999-12-30T23:30:00.000000Z", date(9999, 12, 31)),
+        ("9999-12-31T12:00:00.000000Z", date(9999, 12, 31)),
+        ("9999-12-31T23:30:00.000000Z", date.max),
+    ],
+)
+def test_the_oslo_day_of_a_recorded_at_at_the_calendars_ends(recorded_at: str, day: date) -> None:
+    """The calendar's last hour is past its end in Oslo: the last day, as `oslo_day` says."""
+    assert recorded_day(recorded_at) == day

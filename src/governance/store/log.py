@@ -183,8 +183,9 @@ def recorded_day(recorded_at: str) -> date:
     """The day (Europe/Oslo) of a `recorded_at` in the canonical form of §4. Oslo's
     offset from UTC has been whole hours since 1895, so the day follows from the UTC
     day and hour and that day's offset (looked up once per UTC day), or on a day the
-    clocks change, from the instant's UTC hour."""
-    if recorded_at >= "1900":
+    clocks change, from the instant's UTC hour (and the calendar's last day, whose last
+    hour is past its end in Oslo, as `oslo_day` says)."""
+    if "1900" <= recorded_at < "9999-12-31":
         offset = _oslo_offset_hours(recorded_at[:10])
         if offset is None:
             return _day_of_hour(recorded_at[:13])
