@@ -9,7 +9,7 @@ from datetime import date
 import orjson
 
 from governance.application import Ledger
-from governance.projections.contracts import amendment_list
+from governance.projections.contracts import AMENDMENT_LISTS_AT, amendment_list
 from governance.projections.runner import ReadModels
 from governance.projections.schema import JsonArray, to_json
 from governance.projections.status import status_at
@@ -90,3 +90,25 @@ def test_a_json_array_reads_as_the_list_it_holds() -> None:
     assert listed == [{"a": 1}, {"a": 2}]
     assert listed == JsonArray('[{"a": 1}, {"a": 2}]')
     assert listed != [{"a": 1}]
+
+
+def test_sqlite_lists_them_from_the_covering_index_in_number_order(
+    sqlite_ledger: Ledger,
+) -> None:
+    """The scan whose order the lists come in, and the one that reads no table row."""
+    models = ReadModels(sqlite_ledger)
+    try:
+        sqlite_ledger.record_many(
+            [command("contract:KAK-FREQUENTIS", "ContractSigned", "2024-01-10")]
+            + [
+                command("contract:KAK-FREQUENTIS", "ContractAmended", f"2024-02-{day:02d}", amendment_no=day)
+                for day in range(1, 29)
+            ]
+        )
+        models.rebuild()  # with the planner's statistics, as after any rebuild
+        plan = models.fetch(
+            "EXPLAIN QUERY PLAN " + AMENDMENT_LISTS_AT["sqlite"], as_of="2024-02-10", position=10
+        )
+        assert [row["detail"] for row in plan] == ["SCAN a USING COVERING INDEX rm_amendments_by_number"]
+    finally:
+        models.close()

@@ -148,11 +148,14 @@ CONTRACTS_AT = (
 
 AMENDMENT_LISTS_AT = {
     # SQLite before 3.44 takes no ORDER BY within an aggregate: its lists come in the
-    # order the rows arrive in (the covering index's, when the planner scans it), and
-    # their numbers with them, for the reader to check. PostgreSQL orders them itself.
+    # order the rows arrive in, and their numbers with them, for the reader to check.
+    # The `+` keeps the day's bound off the indexes that start with it or follow the
+    # subject with it, which the planner otherwise prefers: the covering index in number
+    # order, `rm_amendments_by_number`, is then the scan (a fifth of the time, at the end
+    # of a million events, and in order).
     "sqlite": (
         "SELECT a.subject, group_concat(a.amendment_no), '[' || group_concat(a.status_item, ',') || ']'"
-        " FROM {t}rm_amendments a WHERE a.eff <= :as_of AND a.seq <= :position GROUP BY a.subject"
+        " FROM {t}rm_amendments a WHERE +a.eff <= :as_of AND a.seq <= :position GROUP BY a.subject"
     ),
     "postgres": (
         "SELECT a.subject, NULL, '[' || string_agg(a.status_item, ',' ORDER BY a.amendment_no) || ']'"
