@@ -112,18 +112,6 @@ def packed(dialect: str, columns: Sequence[str]) -> str:
     return f"json_array({', '.join(columns)}) AS packed"
 
 
-def packed_object(dialect: str, fields: dict[str, str]) -> str:
-    """A JSON object of the named columns, in its text, as a `packed` row's value (it
-    parses straight into the answer's item)."""
-    pairs = ", ".join(f"'{name}', {column}" for name, column in fields.items())
-    return f"json_build_object({pairs})" if dialect == "postgres" else f"json_object({pairs})"
-
-
-def embedded(dialect: str, column: str) -> str:
-    """A text column holding JSON, put into a `packed` row as the value it holds."""
-    return f"{column}::json" if dialect == "postgres" else f"json({column})"
-
-
 def json_rows(rows: Sequence[tuple[Any, ...]]) -> list[list[Any]]:
     """The rows of a query whose SELECT list is `packed`, as lists of their values."""
     return json_items([row[0] for row in rows])
