@@ -227,20 +227,7 @@ class Ledger(Application[UUID]):
                 except LogOrderError as error:
                     raise BatchError(error.index, error) from error
 
-            iterator = iter(commands)
-            while True:
-                try:
-                    command = next(iterator)
-                except StopIteration:
-                    break
-                except Exception:
-                    check_log_fields()
-                    raise
-                try:
-                    batch.apply(command)
-                except LedgerError as error:
-                    check_log_fields()
-                    raise BatchError(len(batch.entries), error) from error
+            batch.apply_all(commands, check_log_fields)
             for aggregate in batch.aggregates.values():
                 if aggregate is not None:
                     aggregate.collect_events()
@@ -412,6 +399,37 @@ class Batch:
         self.states.append(state)
         self.entries.append(entry)
         return entry
+
+    def apply_all(
+        self,
+        commands: Iterable[Command],
+        check_log_fields: Callable[[], None],
+        *,
+        stored: Callable[[], int] = lambda: 0,
+        full: Callable[[], None] | None = None,
+        chunk: int = 0,
+    ) -> None:
+        """Apply each command in turn: the first refused raises `BatchError` with its
+        index from the first command (`stored()` counts those already written and let
+        go), and what iterating `commands` raises propagates; either way only after
+        `check_log_fields` looked for an earlier command whose log fields are bad. With
+        `full`, it is called whenever `chunk` commands are held."""
+        iterator = iter(commands)
+        while True:
+            try:
+                command = next(iterator)
+            except StopIteration:
+                return
+            except Exception:
+                check_log_fields()
+                raise
+            try:
+                self.apply(command)
+            except LedgerError as error:
+                check_log_fields()
+                raise BatchError(stored() + len(self.entries), error) from error
+            if full is not None and len(self.entries) >= chunk:
+                full()
 
     def stored_events(self) -> list[StoredEvent]:
         """The batch's events as the store writes them (from the states already dumped)."""

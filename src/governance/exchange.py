@@ -295,23 +295,13 @@ class _Importer:
         ledger._notify([])
 
     def _check_and_write(self, commands: Iterable[Command], curs: Any) -> None:
-        batch = self.batch
-        iterator = iter(commands)
-        while True:
-            try:
-                command = next(iterator)
-            except StopIteration:
-                break
-            except Exception:
-                self._check_log_fields()
-                raise
-            try:
-                batch.apply(command)
-            except LedgerError as error:
-                self._check_log_fields()
-                raise BatchError(self.count + len(batch.entries), error) from error
-            if len(batch.entries) >= WRITE_CHUNK:
-                self._write(curs)
+        self.batch.apply_all(
+            commands,
+            self._check_log_fields,
+            stored=lambda: self.count,
+            full=lambda: self._write(curs),
+            chunk=WRITE_CHUNK,
+        )
         self._write(curs)
         self._landed()
 
