@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Iterator
 from copy import copy
 from dataclasses import dataclass
 from datetime import datetime
@@ -171,8 +170,6 @@ class _ImportBatch(Batch):
         self.let_go: set[UUID] = set()
         """Subjects stored (before or by this import) that are no longer held."""
         self.curs: Any = None
-        self.before_read_back: Callable[[], None] = lambda: None
-        """Called before the transaction is read: waits for a chunk still being written."""
 
     def prefetch(self, subjects: Iterable[str]) -> None:
         if self.empty:
@@ -234,7 +231,6 @@ class _ImportBatch(Batch):
         """A subject as the import's transaction holds it (its own writes included)."""
         log = self.ledger.log
         postgres = isinstance(log, PostgresLedgerRecorder)
-        self.before_read_back()
         self.curs.execute(
             log._sql(
                 "SELECT originator_version, topic, state FROM {events} WHERE originator_id = ?"
@@ -255,24 +251,15 @@ class _ImportBatch(Batch):
 class _Importer:
     """Commands checked and stored a chunk at a time inside one transaction that holds
     the append lock (other writers wait in `Ledger.wait_while_exclusive`, reads go on).
-
-    On PostgreSQL a chunk is written by a thread of its own while the next chunk is
-    checked, so that the server's work (its indexes) overlaps ours; at most one chunk is
-    in flight, and the transaction is only read or ended once it has landed. A refusal
-    still names the first bad line: a chunk's own failure (its log fields, checked when
-    it is written) comes before any later line's. On SQLite each chunk is written before
-    the next is checked (its driver gives up the interpreter's lock for every row it
-    steps, so a writing thread would wait on the checking one at every row)."""
+    A refusal names the first bad line: a chunk's own failure (its log fields, checked
+    when it is written) comes before any later line's."""
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
         self.batch = _ImportBatch(ledger, empty=False)
-        self.batch.before_read_back = self._landed
         self.count = 0
         """Commands stored so far (a refusal's index counts from the first line)."""
         self.last: PendingEntry | None = None
-        self.writer: ThreadPoolExecutor | None = None
-        self.in_flight: Future[None] | None = None
 
     def run(self, commands: Iterable[Command]) -> None:
         ledger, recorder = self.ledger, self.ledger.log
@@ -281,17 +268,11 @@ class _Importer:
                 # While the batch is checked, this transaction waits on other
                 # connections' reads: longer than the store lets a transaction sit idle.
                 curs.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
-                self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer")
             tail = recorder._select_tail(curs)
             self.batch.empty = tail.seq == 0
             self.batch.curs = curs
             self.tail, self.now = tail, recorder.now(curs)
-            try:
-                self._check_and_write(commands, curs)
-            finally:
-                # The transaction ends (commits or rolls back) only once no chunk is in flight.
-                if self.writer is not None:
-                    self.writer.shutdown(wait=True)
+            self._check_and_write(commands, curs)
         ledger._notify([])
 
     def _check_and_write(self, commands: Iterable[Command], curs: Any) -> None:
@@ -303,21 +284,17 @@ class _Importer:
             chunk=WRITE_CHUNK,
         )
         self._write(curs)
-        self._landed()
 
     def _check_log_fields(self) -> None:
         """The log fields of the commands not yet written are checked when written; a
-        refusal first waits for the chunk in flight (whose own failure comes first),
-        then looks for an earlier command whose log fields are bad."""
-        self._landed()
+        refusal first looks for an earlier command whose log fields are bad."""
         try:
             chain_entries([copy(entry) for entry in self.batch.entries], self.tail, self.now)
         except LogOrderError as error:
             raise BatchError(self.count + error.index, error) from error
 
     def _write(self, curs: Any) -> None:
-        """Hand the checked lines to the store: written here, or (PostgreSQL) by the
-        writer thread once the chunk before has landed."""
+        """Write the checked lines to the store, inside the import's transaction."""
         batch = self.batch
         if not batch.entries:
             return
@@ -325,12 +302,7 @@ class _Importer:
             aggregate = batch.aggregates[subject_id]
             if aggregate is not None:
                 aggregate.collect_events()
-        stored, entries = batch.stored_events(), list(batch.entries)
-        self._landed()
-        if self.writer is None:
-            self._store(curs, stored, entries)
-        else:
-            self.in_flight = self.writer.submit(self._store, curs, stored, entries)
+        self._store(curs, batch.stored_events(), list(batch.entries))
         batch.clear()
         batch.let_go_of_least_used(HELD_EVENTS)
 
@@ -344,12 +316,6 @@ class _Importer:
         self.count += len(entries)
         self.last = last
         self.tail = Tail(last.seq, last.hash, last.recorded_at or "")
-
-    def _landed(self) -> None:
-        """Wait for the chunk in flight, if any; its failure is raised here."""
-        in_flight, self.in_flight = self.in_flight, None
-        if in_flight is not None:
-            in_flight.result()
 
 
 class _Lines(Iterable[Command]):
