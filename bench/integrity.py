@@ -8,7 +8,9 @@ On each store, in one run, it fills an empty ledger with the generated history o
    (every column an export or a verify reads), in `seq` order, with the same page size and
    driver, each state decoded by `orjson.loads` (on PostgreSQL read as verify reads it:
    ranges of `seq` in one pipeline, rows in binary);
-2. verify: events/s for `integrity.verify` over the whole log;
+2. verify: events/s for `integrity.verify` over the whole log, walked in parts by one
+   process per core as a server does (after one untimed verify that starts the worker
+   processes a server keeps), and walked by this process alone (`processes=1`);
 3. export: events/s for `exchange.export_to` into a sink that only counts bytes, and the
    export's memory, measured in a process of its own: the growth of its resident set
    (sampled every 5 ms) and the peak of Python allocations (tracemalloc, in a second
@@ -63,6 +65,7 @@ from rich.table import Table
 from governance.application import Ledger
 from governance.exchange import export_chunks, export_to, import_stream
 from governance.integrity import verify
+from governance.processes import available_cores
 from governance.store.log import PAGE_SIZE
 from readmodels import DEFAULT_POSTGRES_URL
 from support.history import History, TrustedLoader
@@ -372,19 +375,26 @@ def bench_store(
     head = ledger.head_hash(args.events)
     sink = Discard()
 
-    def run_verify() -> int:
-        result = verify(ledger)
+    def run_verify(processes: int | None = None) -> int:
+        result = verify(ledger, processes=processes)
         if not result.ok or result.head_hash != head:
             raise RuntimeError(f"verify failed: {result}")
         return result.checked
+
+    run_verify()  # untimed: starts the worker processes a server keeps from its first verify on
 
     def run_export() -> int:
         nonlocal sink
         sink = Discard()
         return export_to(ledger, sink)
 
-    rates = {name: Rates() for name in ("raw", "verify", "export", "import")}
-    readers = {"raw": store.raw_read, "verify": run_verify, "export": run_export}
+    rates = {name: Rates() for name in ("raw", "verify", "verify_alone", "export", "import")}
+    readers = {
+        "raw": store.raw_read,
+        "verify": run_verify,
+        "verify_alone": lambda: run_verify(processes=1),
+        "export": run_export,
+    }
     for _ in range(args.repeat):
         for name, read in readers.items():
             rates[name].values.append(timed(read))
@@ -414,7 +424,8 @@ def bench_store(
 
 LABELS = {
     "raw": "baseline: raw SELECT log ⋈ events + orjson.loads",
-    "verify": "verify: integrity.verify (whole chain)",
+    "verify": f"verify: integrity.verify (whole chain, up to {available_cores()} processes)",
+    "verify_alone": "verify in this process alone (processes=1)",
     "export": "export: exchange.export_to (§7 lines)",
     "import": "import: exchange.import_stream, recorded_at stated (fresh store)",
 }
@@ -462,7 +473,7 @@ def summary(result: StoreResult) -> str:
         f"{result.name}: import {rates['import'].median:,.0f} ev/s (best {rates['import'].best:,.0f};"
         f" {result.imported:,} events with recorded_at), "
         f"verify {rates['verify'].median:,.0f} ev/s ({rates['verify'].median / baseline:.2f}× raw;"
-        f" best/best {rates['verify'].best / best:.2f}×), "
+        f" best/best {rates['verify'].best / best:.2f}×; alone {rates['verify_alone'].median / baseline:.2f}×), "
         f"export {rates['export'].median:,.0f} ev/s ({rates['export'].median / baseline:.2f}× raw, "
         f"+{growth:.1f} MiB RSS for {result.events:,}); raw {baseline:,.0f} ev/s (best {best:,.0f})"
     )

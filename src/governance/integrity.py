@@ -10,8 +10,11 @@ first: `verify(position=P, expected_hash=H)`.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import orjson
@@ -20,8 +23,11 @@ from governance.application import Ledger
 from governance.chain import ZERO_HASH, event_hash, hashed_fields
 from governance.events import KIND_OF_TYPE
 from governance.keys import KeyFormatError, SubjectKey
+from governance.processes import available_cores, discard_pool, worker_pool
+from governance.settings import settings
 from governance.store.log import NOT_STATE_DATA, PAGE_SIZE
 from governance.store.postgres import PostgresLedgerRecorder
+from governance.store.sqlite import SQLiteLedgerRecorder
 
 
 @dataclass(frozen=True)
@@ -67,11 +73,24 @@ _UNLOGGED = (
 _NOT_DATA = tuple(NOT_STATE_DATA)
 _STORED = "SELECT COUNT(*) AS n FROM {events}"
 _SEQ_AFTER = "SELECT MIN(seq) AS seq FROM {log} WHERE notification_id > ?"
+_ENTRY = "SELECT hash, recorded_at, notification_id FROM {log} WHERE seq = ?"
+
+PART_EVENTS = 50_000
+"""The fewest events a part of the chain walked by another process holds: for fewer, starting
+the part would cost about as much as it saves."""
 
 
-def verify(ledger: Ledger, *, position: int | None = None, expected_hash: str | None = None) -> Verification:
+def verify(
+    ledger: Ledger,
+    *,
+    position: int | None = None,
+    expected_hash: str | None = None,
+    processes: int | None = None,
+) -> Verification:
     """Recompute the chain over the whole log in `seq` order (or its first `position`
-    events), and with `expected_hash` answer whether those events still hash to it."""
+    events), and with `expected_hash` answer whether those events still hash to it; a
+    long chain is walked in parts by up to `processes` processes (by default as the
+    `verify_processes` setting says)."""
     if position is not None and position < 0:
         raise ValueError("position must not be negative")
     length = ledger.position()
@@ -79,7 +98,7 @@ def verify(ledger: Ledger, *, position: int | None = None, expected_hash: str | 
     walk = _Walk(ledger)
     broken: _Broken | None = None
     try:
-        walk.run(until)
+        _walk_chain(walk, until, processes or settings().verify_processes or available_cores())
     except _Broken as error:
         broken = error
     # A walk of the whole log found a stored event of its own for every one of its
@@ -111,6 +130,109 @@ def verify(ledger: Ledger, *, position: int | None = None, expected_hash: str | 
     return Verification(True, until, walk.head)
 
 
+def _walk_chain(walk: _Walk, until: int, processes: int) -> None:
+    """Walk the first `until` events of the chain, in parts on as many cores as the setting
+    allows when it is long: this process walks the first part while worker processes walk
+    the others, each from the entry before its part as it stands, keeping the first and
+    last version of each subject it meets. The parts are joined in order; a part that broke,
+    or does not join (its first versions or its seed disagree with the walk so far), is walked
+    again here, from its start to the end, so that the first break found and its reason
+    are the ones a walk in one piece finds."""
+    parts = _parts(until, processes)
+    if len(parts) == 1 or not _reachable_from_other_processes(walk.ledger):
+        walk.run(0, until)
+        return
+    pool = worker_pool(len(parts) - 1)
+    ledger = walk.ledger
+    try:
+        futures = [
+            pool.submit(_walk_part, ledger.url, dict(ledger.env), start, end) for start, end in parts[1:]
+        ]
+    except (BrokenProcessPool, RuntimeError):
+        discard_pool(pool)
+        walk.run(0, until)
+        return
+    try:
+        walk.run(0, parts[0][1])
+        for (start, _end), future in zip(parts[1:], futures, strict=True):
+            part = _part_result(future, pool)
+            if part is None or not walk.join(part):
+                walk.run(start, until)
+                return
+    finally:
+        for future in futures:
+            future.cancel()
+
+
+def _parts(until: int, processes: int) -> list[tuple[int, int]]:
+    """The chain's first `until` events in parts of nearly equal length, one per process."""
+    count = max(1, min(processes, until // PART_EVENTS))
+    bounds = [until * index // count for index in range(count + 1)]
+    return list(pairwise(bounds))
+
+
+def _reachable_from_other_processes(ledger: Ledger) -> bool:
+    """Whether another process can open this store: not a SQLite database in memory."""
+    log = ledger.log
+    return not (isinstance(log, SQLiteLedgerRecorder) and log.datastore.pool.is_sqlite_memory_mode)
+
+
+def _part_result(future: Future[_Part | None], pool: ProcessPoolExecutor) -> _Part | None:
+    """The part a worker walked, or None when it could not walk it (its process died, the
+    store refused it a connection): the part is then walked in this process."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        discard_pool(pool)
+        return None
+    except Exception:  # noqa: BLE001 - whatever went wrong there, this process walks the part
+        return None
+
+
+@dataclass(frozen=True)
+class _Part:
+    """A part of the chain walked in another process: the entry it was seeded with, where
+    it ended, and the versions of the subjects it met (the first, and the last as
+    `_Subject`s)."""
+
+    start: int
+    seed: tuple[str, str, int]
+    seq: int
+    head: str
+    recorded_at: str
+    notification_id: int
+    earlier_notification_id: int
+    first_versions: dict[str, int]
+    subjects: dict[str, _Subject]
+
+
+def _walk_part(url: str, env: dict[str, str], start: int, end: int) -> _Part | None:
+    """Walk the events after `start` up to `end` in a worker process, on a connection of its
+    own; None when the part breaks anywhere (the walk in one piece says where and why)."""
+    ledger = Ledger(url, env=env | {"CREATE_TABLE": "false"})
+    try:
+        walk = _Walk(ledger, open_start=True)
+        seed = walk.seed(start)
+        if seed is None:
+            return None
+        walk.run(start, end)
+    except _Broken:
+        return None
+    finally:
+        ledger.close()
+    return _Part(
+        start,
+        seed,
+        walk.seq,
+        walk.head,
+        walk.recorded_at,
+        walk.notification_id,
+        walk.earlier_notification_id,
+        walk.first_versions or {},
+        walk.subjects,
+    )
+
+
 class _Subject:
     """A subject the walk has seen: its kind, the ids its stored events may carry (the hex
     text SQLite stores, the hyphenated text PostgreSQL writes) and its last version."""
@@ -127,7 +249,7 @@ class _Walk:
     """The chain walked in `seq` order, every column checked against the stored event,
     each event's hash recomputed in the same pass as its row is read."""
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: Ledger, *, open_start: bool = False) -> None:
         self.ledger = ledger
         mapper = ledger.mapper
         plain = mapper.cipher is None and mapper.compressor is None
@@ -138,6 +260,9 @@ class _Walk:
         self.notification_id = 0
         self.earlier_notification_id = 0
         self.subjects: dict[str, _Subject] = {}
+        self.first_versions: dict[str, int] | None = {} if open_start else None
+        """Walking a part that starts after subjects' earlier events: the version each subject
+        is first met at, taken as it stands and joined to the walk before the part later."""
         self.topics: dict[str, tuple[str, str | None]] = {}
         """Each stored event topic seen: the event type it names, and that type's kind."""
         self.statement = (
@@ -147,11 +272,50 @@ class _Walk:
             else _ROWS
         )
 
-    def run(self, until: int) -> None:
+    def seed(self, start: int) -> tuple[str, str, int] | None:
+        """Take the entry at `start` as the walk's last (a part's walk starts after it):
+        its hash, `recorded_at` and `notification_id`, or None when there is none."""
+        if start > 0:
+            rows = self.ledger.log.fetch(_ENTRY, (start,))
+            if not rows:
+                return None
+            self.head, self.recorded_at = rows[0]["hash"], rows[0]["recorded_at"]
+            self.notification_id = int(rows[0]["notification_id"])
+            self.seq = start
+        return self.head, self.recorded_at, self.notification_id
+
+    def join(self, part: _Part) -> bool:
+        """Go on from the end of a part another process walked, if it follows this walk: it
+        was seeded with this walk's last entry and each subject's first version in it comes
+        next after this walk's."""
+        if part.start != self.seq or part.seed != (self.head, self.recorded_at, self.notification_id):
+            return False
+        subjects = self.subjects
+        for text, version in part.first_versions.items():
+            known = subjects.get(text)
+            if version != (known.version if known is not None else 0) + 1:
+                return False
+        for text, subject in part.subjects.items():
+            known = subjects.get(text)
+            if known is None:
+                subjects[text] = subject
+            else:
+                known.version = subject.version
+        self.seq, self.head, self.recorded_at = part.seq, part.head, part.recorded_at
+        self.notification_id, self.earlier_notification_id = (
+            part.notification_id,
+            part.earlier_notification_id,
+        )
+        return True
+
+    def run(self, start: int, until: int) -> None:
+        """Walk on from the event after `start` (the walk's last) to `until`."""
         # Each page is a range of seq bounded on both sides: a planner that does not know
         # the rows come in seq order would otherwise join the whole rest of the log for
         # every page before it sorts and limits.
-        bounds = [(after, min(until, after + PAGE_SIZE), PAGE_SIZE) for after in range(0, until, PAGE_SIZE)]
+        bounds = [
+            (after, min(until, after + PAGE_SIZE), PAGE_SIZE) for after in range(start, until, PAGE_SIZE)
+        ]
         with closing(self.ledger.log.fetch_pages(self.statement, bounds)) as pages:
             for rows in pages:
                 self._check(rows)
@@ -201,7 +365,7 @@ class _Walk:
                 try:
                     subject = subjects[text]
                 except KeyError:
-                    subject = self._subject(seq, text)
+                    subject = self._subject(seq, text, version)
                 if originator_id not in subject.ids:
                     raise _Broken(seq, f"its stored event belongs to another subject than {text}")
                 try:
@@ -258,13 +422,17 @@ class _Walk:
         stored_type = str(topic).rpartition(":")[2]
         return stored_type, KIND_OF_TYPE.get(stored_type)
 
-    def _subject(self, seq: int, text: str) -> _Subject:
-        """The subject a log row names: its kind and the ids its stored events carry."""
+    def _subject(self, seq: int, text: str, version: Any) -> _Subject:
+        """The subject a log row names: its kind and the ids its stored events carry (in a
+        part's walk, at the version before the one it is first met at)."""
         try:
             key = SubjectKey.parse(text)
         except KeyFormatError:
             raise _Broken(seq, f"its subject {text!r} is not a subject key") from None
         subject = self.subjects[text] = _Subject(key.kind, (key.id.hex, str(key.id)))
+        if self.first_versions is not None and isinstance(version, int):
+            self.first_versions[text] = version
+            subject.version = version - 1
         return subject
 
 

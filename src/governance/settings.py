@@ -76,6 +76,14 @@ class Settings(BaseSettings):
         ge=1,
         description="Subjects each process keeps loaded in memory to check commands against (least recently used go)",
     )
+    verify_processes: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "Processes a verify of a long log walks it in, each a part of the chain"
+            " (0: one per CPU core; 1: this process only)"
+        ),
+    )
 
 
 def settings() -> Settings:

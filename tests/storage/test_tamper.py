@@ -74,6 +74,18 @@ class Database:
         self.connection.close()
 
 
+@pytest.fixture(params=["in one walk", "in parts"], autouse=True)
+def walk_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every check twice: the chain walked by this process alone, and split into three
+    parts of the eight events (two, three, three) of which other processes walk the last two."""
+    if request.param == "in parts":
+        monkeypatch.setattr(integrity, "PART_EVENTS", 1)
+        monkeypatch.setenv("GOVERNANCE_VERIFY_PROCESSES", "3")
+    else:
+        monkeypatch.setenv("GOVERNANCE_VERIFY_PROCESSES", "1")
+    return str(request.param)
+
+
 @pytest.fixture
 def history(ledger: Ledger) -> list[dict[str, Any]]:
     """Eight events on four subjects."""
@@ -423,9 +435,10 @@ def test_a_connection_lost_during_the_walk_is_replaced_and_the_walk_goes_on(
     history: list[dict[str, Any]],
     monkeypatch: pytest.MonkeyPatch,
     failing_query: int,
+    walk_mode: str,
 ) -> None:
-    if not store_url.startswith("postgresql"):
-        pytest.skip("the pipelined walk is PostgreSQL's")
+    if not store_url.startswith("postgresql") or walk_mode == "in parts":
+        pytest.skip("the pipelined walk is PostgreSQL's (followed here in this process)")
     monkeypatch.setattr(integrity, "PAGE_SIZE", 3)
     execute = psycopg.Cursor.execute
     pipelined = 0
@@ -448,3 +461,61 @@ def test_a_connection_lost_during_the_walk_is_replaced_and_the_walk_goes_on(
         "reason": None,
     }
     assert pipelined == failing_query
+
+
+def joins_counted(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int, bool]]:
+    """(start, end, joined) of every part another process walked, as the walk meets them."""
+    joins: list[tuple[int, int, bool]] = []
+    join = integrity._Walk.join
+
+    def counted(self: Any, part: Any) -> bool:
+        joined = join(self, part)
+        joins.append((part.start, part.seq, joined))
+        return joined
+
+    monkeypatch.setattr(integrity._Walk, "join", counted)
+    return joins
+
+
+def test_a_long_chain_is_walked_in_parts_by_other_processes_and_joined(
+    ledger: Ledger, history: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, walk_mode: str
+) -> None:
+    joins = joins_counted(monkeypatch)
+
+    result = verify(ledger)
+
+    assert (result.ok, result.checked, result.head_hash) == (True, 8, history[-1]["hash"])
+    assert joins == ([(2, 5, True), (5, 8, True)] if walk_mode == "in parts" else [])
+
+
+def test_a_part_whose_first_version_does_not_follow_is_walked_again_here(
+    ledger: Ledger, database: Database, monkeypatch: pytest.MonkeyPatch, walk_mode: str
+) -> None:
+    # OR-631 is at version 3 when the last part (seq 6 to 8) begins; its event at seq 8 says
+    # version 5 and is hashed so, which that part alone cannot tell from a subject it meets
+    # for the first time.
+    (last,) = ledger.envelopes(after=7)
+    fields = {**last, "version": 5}
+    fields.pop("hash")
+    database.run("UPDATE {events} SET originator_version = 5 WHERE {key} = ?", (database.notification_id(8),))
+    database.run("UPDATE {log} SET hash = ? WHERE seq = 8", (event_hash(fields),))
+    joins = joins_counted(monkeypatch)
+
+    result = verify(ledger)
+
+    assert (result.ok, result.broken_at, result.checked) == (False, 8, 7)
+    assert "version 5 of risk:OR-631, which is at version 3" in (result.reason or "")
+    assert joins == ([(2, 5, True), (5, 8, False)] if walk_mode == "in parts" else [])
+
+
+def test_a_part_no_other_process_can_reach_is_walked_here(
+    ledger: Ledger, history: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unreachable = {"SQLITE_DBNAME": "/nonexistent/ledger.db", "POSTGRES_PORT": "1"}
+    monkeypatch.setattr(ledger, "env", {**ledger.env, **unreachable})
+    joins = joins_counted(monkeypatch)
+
+    result = verify(ledger)
+
+    assert (result.ok, result.checked, result.head_hash) == (True, 8, history[-1]["hash"])
+    assert joins == []
