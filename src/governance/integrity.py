@@ -23,7 +23,7 @@ from governance.application import Ledger
 from governance.chain import ZERO_HASH, event_hash, hashed_fields
 from governance.events import KIND_OF_TYPE
 from governance.keys import KeyFormatError, SubjectKey
-from governance.processes import available_cores, discard_pool, worker_pool
+from governance.processes import available_cores, discard_pool, in_worker_process, worker_pool
 from governance.settings import settings
 from governance.store.log import NOT_STATE_DATA, PAGE_SIZE
 from governance.store.postgres import PostgresLedgerRecorder
@@ -139,7 +139,7 @@ def _walk_chain(walk: _Walk, until: int, processes: int) -> None:
     again here, from its start to the end, so that the first break found and its reason
     are the ones a walk in one piece finds."""
     parts = _parts(until, processes)
-    if len(parts) == 1 or not _reachable_from_other_processes(walk.ledger):
+    if len(parts) == 1 or in_worker_process() or not _reachable_from_other_processes(walk.ledger):
         walk.run(0, until)
         return
     pool = worker_pool(len(parts) - 1)

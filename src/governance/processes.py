@@ -5,6 +5,11 @@ One pool per process, started on first use and kept for the next. Its workers ar
 from a server process that has imported the ledger already (`forkserver`), never from this
 process: a web server's threads or a read model's runner may hold a lock at the moment of a
 fork, and a forked child would wait for it for ever.
+
+A worker imports the main module of the process that started it under another name, as
+every `multiprocessing` child does that is not a plain fork: a script that verifies a long
+log keeps its top level under ``if __name__ == "__main__":`` (or sets
+`GOVERNANCE_VERIFY_PROCESSES=1`). A worker never starts workers of its own.
 """
 
 from __future__ import annotations
@@ -24,6 +29,11 @@ _pool_size = 0
 def available_cores() -> int:
     """The CPU cores this process may run on."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def in_worker_process() -> bool:
+    """Whether this process was started by `multiprocessing` (a worker, or anything else)."""
+    return multiprocessing.parent_process() is not None
 
 
 def worker_pool(workers: int) -> ProcessPoolExecutor:
