@@ -519,3 +519,13 @@ def test_a_part_no_other_process_can_reach_is_walked_here(
 
     assert (result.ok, result.checked, result.head_hash) == (True, 8, history[-1]["hash"])
     assert joins == []
+
+
+def test_a_worker_process_walks_the_chain_in_one_piece(
+    ledger: Ledger, history: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(integrity, "in_worker_process", lambda: True)
+    joins = joins_counted(monkeypatch)
+
+    assert verify(ledger).as_dict()["head_hash"] == history[-1]["hash"]
+    assert joins == []
