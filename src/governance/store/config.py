@@ -76,9 +76,12 @@ def store_env(url: str) -> dict[str, str]:
 
 
 def prepare_store(env: dict[str, str]) -> None:
-    """Create what the library's recorders expect to exist: a PostgreSQL schema."""
+    """Create what the library's recorders expect to exist: a PostgreSQL schema (unless
+    they are told to create nothing, as a process that only reads the store is)."""
     schema = env.get("POSTGRES_SCHEMA")
     if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres" or not schema:
+        return
+    if env.get("CREATE_TABLE", "").lower() in ("false", "n", "no", "0", "off"):
         return
     import psycopg
     from psycopg import sql
