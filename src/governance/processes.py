@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor
 
@@ -45,8 +46,18 @@ def worker_pool(workers: int) -> ProcessPoolExecutor:
                 _pool.shutdown(wait=False)
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(_PRELOADED)
-            _pool, _pool_size = ProcessPoolExecutor(max_workers=workers, mp_context=context), workers
+            _pool = ProcessPoolExecutor(
+                max_workers=workers, mp_context=context, initializer=_leave_interrupts
+            )
+            _pool_size = workers
         return _pool
+
+
+def _leave_interrupts() -> None:
+    """A worker leaves Ctrl-C to the process that started it (which ends the pool): on a
+    terminal it reaches the whole process group, and an idle worker would die of it with
+    a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def discard_pool(pool: ProcessPoolExecutor) -> None:
