@@ -172,7 +172,10 @@ class Aggregate(BaseAggregate[UUID]):
     def record(self, event_class: type[Aggregate.Event], **fields: Any) -> Aggregate.Event:
         """Build the next event and accept it only if the lifecycle stays valid with the
         event placed at its effective day; a refused event changes nothing."""
-        event = event_class(originator_id=self.id, originator_version=self.version + 1, **fields)
+        # The event's model validates the fields straight (`BaseModel.__init__` only
+        # hands them on to it): this runs for every event a command or an import records.
+        fields["originator_id"], fields["originator_version"] = self.id, self.version + 1
+        event: Aggregate.Event = event_class.__pydantic_validator__.validate_python(fields)
         position = bisect_right(self._order_keys, effective_order(event))
         if position == len(self._ordered):
             # It folds last: one step of the fold checks it. Should a refused event
@@ -186,7 +189,11 @@ class Aggregate(BaseAggregate[UUID]):
             # Backdated: every event after it is checked again, from the checkpoint before it.
             ordered = [*self._ordered[:position], event, *self._ordered[position:]]
             state, checkpoints = self._fold_ordered(ordered, inserted=position)
-        event.mutate(self)
+        # What `event.mutate(self)` does, without checking again the id and version the
+        # event was just built with (a command runs this for every event it records).
+        event.apply(self)
+        self.version = event.originator_version
+        self.modified_on = event.timestamp
         self._current, self._checkpoints = state, checkpoints
         if (
             len(self._ordered) % self.CHECKPOINT_EVERY == 0

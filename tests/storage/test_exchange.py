@@ -4,6 +4,7 @@ line and stores nothing; while an import runs, writers wait and reads go on."""
 
 from __future__ import annotations
 
+import gc
 import io
 import random
 import threading
@@ -846,6 +847,62 @@ def test_writers_wait_while_an_import_holds_the_log_and_reads_go_on(ledger: Ledg
     assert results["import"].position == 3
     assert results["write"].envelope["seq"] == 4
     assert verify(ledger).ok
+
+
+# The collector ------------------------------------------------------------------------
+
+
+class Watched(io.BytesIO):
+    """A file that notes the collector's thresholds and state whenever a line is read."""
+
+    def __init__(self, text: bytes) -> None:
+        super().__init__(text)
+        self.seen: set[tuple[tuple[int, int, int], bool]] = set()
+
+    def readline(self, size: int | None = -1) -> bytes:
+        self.seen.add((gc.get_threshold(), gc.isenabled()))
+        return super().readline(size)
+
+
+def test_an_import_defers_only_the_collectors_full_collections_and_restores_them(
+    ledger: Ledger, fresh: Ledger
+) -> None:
+    load(ledger, jsonl(PROJECT, RISK))
+    before = gc.get_threshold()
+    file = Watched(export(ledger))
+
+    assert import_stream(fresh, file).imported == 2
+
+    assert file.seen == {((before[0], before[1], exchange.DEFERRED), True)}
+    assert gc.get_threshold() == before and gc.isenabled()
+
+
+def test_a_refused_or_failed_import_restores_the_collector(ledger: Ledger, fresh: Ledger) -> None:
+    load(ledger, jsonl(PROJECT, RISK))
+    before = gc.get_threshold()
+    with pytest.raises(ImportRefused):
+        import_stream(fresh, Watched(export(ledger) + b"{not json\n"))
+    assert gc.get_threshold() == before
+
+    class Broken(io.BytesIO):
+        def readline(self, size: int | None = -1) -> bytes:
+            raise OSError("the client went away")
+
+    with pytest.raises(OSError):
+        import_stream(fresh, Broken())
+    assert gc.get_threshold() == before and gc.isenabled()
+    assert fresh.position() == 0
+
+
+def test_overlapping_imports_restore_the_threshold_once_the_last_has_ended() -> None:
+    before = gc.get_threshold()
+    first, second = exchange.oldest_generation_deferred(), exchange.oldest_generation_deferred()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert gc.get_threshold()[2] == exchange.DEFERRED
+    second.__exit__(None, None, None)
+    assert gc.get_threshold() == before
 
 
 # The command line ----------------------------------------------------------------------
