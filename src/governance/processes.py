@@ -32,9 +32,13 @@ def available_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+_in_worker = False
+
+
 def in_worker_process() -> bool:
-    """Whether this process was started by `multiprocessing` (a worker, or anything else)."""
-    return multiprocessing.parent_process() is not None
+    """Whether this process is a worker of a pool of `worker_pool` (a server's worker
+    started by `multiprocessing`, as `serve --workers N` starts them, is not)."""
+    return _in_worker
 
 
 def worker_pool(workers: int) -> ProcessPoolExecutor:
@@ -46,17 +50,17 @@ def worker_pool(workers: int) -> ProcessPoolExecutor:
                 _pool.shutdown(wait=False)
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(_PRELOADED)
-            _pool = ProcessPoolExecutor(
-                max_workers=workers, mp_context=context, initializer=_leave_interrupts
-            )
+            _pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker)
             _pool_size = workers
         return _pool
 
 
-def _leave_interrupts() -> None:
-    """A worker leaves Ctrl-C to the process that started it (which ends the pool): on a
-    terminal it reaches the whole process group, and an idle worker would die of it with
-    a traceback."""
+def _start_worker() -> None:
+    """A worker knows it is one, and leaves Ctrl-C to the process that started it (which
+    ends the pool): on a terminal it reaches the whole process group, and an idle worker
+    would die of it with a traceback."""
+    global _in_worker
+    _in_worker = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
