@@ -13,7 +13,10 @@ from typing import Any
 import orjson
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 
+from api.routes.lists import Page
+from governance.answers import BoardCaseAnswer, ContractAnswer, MilestoneAnswer, ProjectAnswer, RiskAnswer
 from governance.application import Command, Ledger
 from governance.keys import SubjectKey
 from governance.timemodel import oslo_day, parse_instant
@@ -145,6 +148,31 @@ def test_every_board_case_is_listed_by_key_with_its_whole_answer(
     for item in page["items"]:
         body, case_no = item["key"].split("/")
         assert item == get(client, as_, f"/board-cases/{body}/{case_no}", "viewer")
+
+
+@pytest.mark.parametrize(
+    ("path", "answer"),
+    [
+        ("/projects", ProjectAnswer),
+        ("/milestones", MilestoneAnswer),
+        ("/risks", RiskAnswer),
+        ("/contracts", ContractAnswer),
+        ("/board-cases", BoardCaseAnswer),
+    ],
+)
+def test_every_list_answers_exactly_its_declared_shape(
+    demo: Ledger, client: TestClient, as_: Any, path: str, answer: type[BaseModel]
+) -> None:
+    """The lists are written as the read models answer, not through their response
+    models: each answer must already be what the model would write, field for field and
+    in its order."""
+    response = client.get(path, headers=as_["viewer"])
+
+    assert response.status_code == 200
+    page = response.json()
+    assert page["items"]
+    declared = Page[answer].model_validate(page).model_dump(mode="json")  # type: ignore[valid-type]
+    assert orjson.dumps(declared) == orjson.dumps(page)
 
 
 def test_lists_filter_by_level_project_state_and_reference(
