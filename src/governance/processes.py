@@ -25,14 +25,13 @@ _PRELOADED = ["governance.integrity"]
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 _pool_size = 0
+_in_worker = False
+"""Set in each worker of the pool as it starts."""
 
 
 def available_cores() -> int:
     """The CPU cores this process may run on."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-_in_worker = False
 
 
 def in_worker_process() -> bool:
