@@ -3,7 +3,8 @@ start none of their own), and leave Ctrl-C to the process that started them."""
 
 from __future__ import annotations
 
-import signal
+import subprocess
+import sys
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 
@@ -17,10 +18,20 @@ def test_a_pool_worker_knows_it_is_one_and_the_process_that_started_it_is_not() 
 
 
 def test_a_pool_worker_leaves_ctrl_c_to_the_process_that_started_it() -> None:
-    handler = worker_pool(1).submit(signal.getsignal, signal.SIGINT).result(timeout=120)
+    # In a process of its own that takes Ctrl-C (this one may have been started ignoring it,
+    # and its workers with it): its worker ignores it all the same.
+    program = (
+        "import signal\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+        "from governance.processes import worker_pool\n"
+        "worker = worker_pool(1).submit(signal.getsignal, signal.SIGINT).result(timeout=120)\n"
+        "print(worker == signal.SIG_IGN, signal.getsignal(signal.SIGINT) is signal.default_int_handler)\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=180, check=True
+    )
 
-    assert handler == signal.SIG_IGN
-    assert signal.getsignal(signal.SIGINT) != signal.SIG_IGN
+    assert ran.stdout.split() == ["True", "True"], ran.stderr
 
 
 def test_a_pool_whose_worker_died_is_replaced_and_its_part_walked_here() -> None:
