@@ -156,4 +156,9 @@ class Envelope(NamedTuple):
 
     def line(self) -> bytes:
         """The §7 line: compact JSON, fields in §7 order, ending in a newline."""
-        return _dumps(self.as_dict(), option=orjson.OPT_APPEND_NEWLINE)
+        return envelope_line(self.as_dict())
+
+
+def envelope_line(envelope: dict[str, Any]) -> bytes:
+    """An envelope (fields in §7 order) as its §7 line: compact JSON ending in a newline."""
+    return _dumps(envelope, option=orjson.OPT_APPEND_NEWLINE)
