@@ -140,6 +140,23 @@ def test_an_export_is_the_log_as_it_stood_when_it_began(ledger: Ledger) -> None:
     assert [first, *lines] == export(ledger).splitlines(keepends=True)[:1]
 
 
+def test_an_export_over_many_pages_writes_every_envelope_and_one_stopped_early_gives_back_its_connection(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    commands, _ = synthetic_history(40, today=ledger.today(), seed=11)
+    ledger.record_many(commands)
+    monkeypatch.setattr(exchange, "PAGE_SIZE", 3)
+
+    lines = list(export_lines(ledger))
+
+    assert [orjson.loads(line) for line in lines] == list(ledger.envelopes())
+    for _ in range(20):  # more than a pool holds: each stopped export gives its connection back
+        stopped = export_lines(ledger)
+        assert next(stopped) == lines[0]
+        stopped.close()
+    assert list(export_lines(ledger, until=4)) == lines[:4]
+
+
 def test_a_synthetic_history_goes_round_with_identical_answers(ledger: Ledger, fresh: Ledger) -> None:
     commands, _ = synthetic_history(400, today=ledger.today(), seed=7)
     with acting_as("benchmark"):
