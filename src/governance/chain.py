@@ -118,19 +118,7 @@ class Envelope(NamedTuple):
     ) -> Envelope:
         """The envelope of these fields, its `hash` computed over them."""
         unsealed = cls(seq, id, subject, type, version, effective_on, recorded_at, actor, data, prev_hash, "")
-        return cls(
-            seq,
-            id,
-            subject,
-            type,
-            version,
-            effective_on,
-            recorded_at,
-            actor,
-            data,
-            prev_hash,
-            unsealed.digest(),
-        )
+        return unsealed._replace(hash=unsealed.digest())
 
     def hashed_fields(self) -> dict[str, Any]:
         """Every field but `hash`: what the hash is taken over."""

@@ -95,11 +95,4 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _canonical(value: Any) -> bytes:
-    return orjson.dumps(value, default=_as_list, option=orjson.OPT_SORT_KEYS)
-
-
-def _as_list(value: Any) -> list[Any]:
-    """A sequence orjson does not write itself (an answer's embedded JSON array), as a list."""
-    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
-        return list(value)
-    raise TypeError(f"{type(value).__name__} is not a JSON value")
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)

@@ -28,7 +28,7 @@ from eventsourcing.persistence import StoredEvent
 
 from governance.application import Batch, BatchError, Command, Ledger
 from governance.base import LIBRARY_FIELDS, Aggregate
-from governance.chain import ENVELOPE_FIELDS, envelope_line, hashed_fields
+from governance.chain import ENVELOPE_FIELDS, envelope_line
 from governance.context import acting_as
 from governance.errors import (
     InvalidInput,
@@ -40,7 +40,14 @@ from governance.errors import (
 )
 from governance.events import EVENT_TYPES, KIND_OF_TYPE
 from governance.keys import KeyFormatError, SubjectKey
-from governance.store.log import PAGE_SIZE, LogOrderError, PendingEntry, Tail, chain_entries, state_data
+from governance.store.log import (
+    PAGE_SIZE,
+    LogOrderError,
+    PendingEntry,
+    Tail,
+    chain_entries,
+    stored_envelope,
+)
 from governance.store.postgres import PostgresLedgerRecorder
 from governance.strict_json import BodyRefused, check_json_body
 from governance.timemodel import TimeFormatError, format_instant, parse_instant
@@ -92,21 +99,20 @@ def export_lines(ledger: Ledger, *, until: int | None = None) -> Iterator[bytes]
     with closing(ledger.log.fetch_pages(_EXPORTED_ROWS, bounds)) as pages:
         for rows in pages:
             for seq, event_id, subject, type_, version, recorded_at, actor, state, prev_hash, hash_ in rows:
-                stored = decode(bytes(state))
-                envelope = hashed_fields(
-                    seq,
-                    event_id,
-                    subject,
-                    type_,
-                    version,
-                    stored.get("effective_on"),  # type: ignore[arg-type]  # as LogRow.sealed: from the stored event
-                    recorded_at,
-                    actor,
-                    state_data(stored),
-                    prev_hash,
+                yield envelope_line(
+                    stored_envelope(
+                        seq,
+                        event_id,
+                        subject,
+                        type_,
+                        version,
+                        recorded_at,
+                        actor,
+                        decode(bytes(state)),
+                        prev_hash,
+                        hash_,
+                    )
                 )
-                envelope["hash"] = hash_
-                yield envelope_line(envelope)
 
 
 def export_chunks(ledger: Ledger, *, until: int | None = None, size: int = CHUNK_BYTES) -> Iterator[bytes]:

@@ -6,11 +6,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from governance.application import Ledger
 from governance.settings import Settings
-from governance.store.config import store_env
+from governance.store.config import prepare_store, store_env
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 ROW = re.compile(r"^\| `(GOVERNANCE_[A-Z_]+)` \| ([^|]*) \|")
@@ -68,3 +69,11 @@ def test_the_store_and_the_ledger_follow_the_settings(
         assert ledger.repository.cache is not None and ledger.repository.cache.maxsize == 7
     finally:
         ledger.close()
+
+
+def test_a_store_opened_to_create_nothing_does_not_create_its_schema_either() -> None:
+    env = store_env("postgresql://ledger@127.0.0.1:1/governance?schema=ledger")  # nothing listens there
+
+    prepare_store(env | {"CREATE_TABLE": "false"})  # connects to nothing
+    with pytest.raises(psycopg.OperationalError):
+        prepare_store(env | {"CREATE_TABLE": "yes"})

@@ -11,7 +11,7 @@ import math
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from eventsourcing.utils import get_topic
+from eventsourcing.utils import get_topic, strtobool
 
 from governance.settings import Settings, settings
 from governance.store.postgres import DDL_LOCK, PostgresLedgerRecorder
@@ -81,7 +81,7 @@ def prepare_store(env: dict[str, str]) -> None:
     schema = env.get("POSTGRES_SCHEMA")
     if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres" or not schema:
         return
-    if env.get("CREATE_TABLE", "").lower() in ("false", "n", "no", "0", "off"):
+    if not strtobool(env.get("CREATE_TABLE") or "yes"):  # as the library reads it
         return
     import psycopg
     from psycopg import sql

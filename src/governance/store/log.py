@@ -244,26 +244,50 @@ class LogRow:
             hash=row["hash"],
         )
 
-    def sealed(self, decode_state: Callable[[bytes], dict[str, Any]]) -> Envelope:
-        """The §7 envelope; `effective_on` and `data` come from the stored event itself."""
-        state = decode_state(self.state)
-        return Envelope(
+    def envelope(self, decode_state: Callable[[bytes], dict[str, Any]]) -> dict[str, Any]:
+        """The §7 envelope as a dict, fields in §7 order."""
+        return stored_envelope(
             self.seq,
             self.event_id,
             self.subject,
             self.type,
             self.version,
-            state.get("effective_on"),  # type: ignore[arg-type]
             self.recorded_at,
             self.actor,
-            state_data(state),
+            decode_state(self.state),
             self.prev_hash,
             self.hash,
         )
 
-    def envelope(self, decode_state: Callable[[bytes], dict[str, Any]]) -> dict[str, Any]:
-        """The §7 envelope as a dict, fields in §7 order."""
-        return self.sealed(decode_state).as_dict()
+
+def stored_envelope(
+    seq: int,
+    event_id: str,
+    subject: str,
+    type_: str,
+    version: int,
+    recorded_at: str,
+    actor: str | None,
+    state: dict[str, Any],
+    prev_hash: str,
+    hash_: str,
+) -> dict[str, Any]:
+    """The §7 envelope of a log entry and its stored event's decoded `state`, fields in §7
+    order: `effective_on` and `data` come from the stored event itself."""
+    envelope = hashed_fields(
+        seq,
+        event_id,
+        subject,
+        type_,
+        version,
+        state.get("effective_on"),  # type: ignore[arg-type]
+        recorded_at,
+        actor,
+        state_data(state),
+        prev_hash,
+    )
+    envelope["hash"] = hash_
+    return envelope
 
 
 NOT_STATE_DATA = NOT_DATA | {"class_version"}

@@ -56,10 +56,7 @@ class PydanticMapper(Mapper[UUID]):
         `class_version` when above 1. An event's `data` is this less `NOT_STATE_DATA`
         (`store.log.state_data`), so a batch dumps each event once for both."""
         event = cast(BaseModel, domain_event)
-        # The model's serializer itself: `model_dump` only hands the arguments on to it.
-        event_state: dict[str, Any] = event.__pydantic_serializer__.to_python(
-            event, mode="json", exclude_none=True, exclude=_NOT_STATE
-        )
+        event_state = event.model_dump(mode="json", exclude_none=True, exclude=_NOT_STATE)
         class_version = _class_version(type(event))
         if class_version > 1:
             event_state["class_version"] = class_version
